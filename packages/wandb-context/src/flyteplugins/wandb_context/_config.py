@@ -1,0 +1,172 @@
+"""Typed W&B run and sweep configuration, and its lossless mapping to ``custom_context``."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar, TypeVar
+
+from . import _keys
+from ._types import RANK_SCOPES, RUN_MODES, WANDB_MODES, RankScope, RunMode
+from ._validate import (
+    check_choice,
+    check_json,
+    check_no_secrets,
+    check_optional_bool,
+    check_optional_str,
+    check_tags,
+)
+
+_C = TypeVar("_C", bound="_ContextConfig")
+
+
+class _ContextConfig:
+    """Shared encode/decode of a config dataclass to ``{prefix}<field>`` keys.
+
+    ``None`` means "not set": it writes no key, so an enclosing value stays in force.
+    """
+
+    _prefix: ClassVar[str]
+    _json_fields: ClassVar[frozenset[str]]
+
+    def to_custom_context(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for f in fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            if value is None:
+                continue
+            out[self._prefix + f.name] = _keys.encode_value(value)
+        return out
+
+    @classmethod
+    def _owns(cls, key: str) -> bool:
+        raise NotImplementedError
+
+    @classmethod
+    def from_custom_context(cls: type[_C], context: Mapping[str, str]) -> _C | None:
+        """Decode the keys this config owns; ``None`` when there are none."""
+        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        values: dict[str, Any] = {}
+        for key, raw in context.items():
+            if not cls._owns(key):
+                continue
+            name = key[len(cls._prefix) :]
+            if name not in names:
+                continue
+            values[name] = _decode_field(name, raw, cls._json_fields)
+        if not values:
+            return None
+        return cls(**values)
+
+    def with_defaults(self: _C, **defaults: Any) -> _C:
+        """A copy where each unset field takes the given default."""
+        missing = {k: v for k, v in defaults.items() if getattr(self, k) is None}
+        return dataclasses.replace(self, **missing)  # type: ignore[type-var]
+
+
+def _decode_field(name: str, raw: str, json_fields: frozenset[str]) -> Any:
+    if name not in json_fields:
+        return raw
+    if name == "download_logs":
+        return raw.strip().lower() in ("true", "1", "yes")
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+@dataclass(frozen=True)
+class WandbConfig(_ContextConfig):
+    """W&B run settings as carried in ``custom_context`` (every field optional)."""
+
+    project: str | None = None
+    entity: str | None = None
+    host: str | None = None
+    id: str | None = None
+    name: str | None = None
+    tags: list[str] | None = None
+    config: dict[str, Any] | None = None
+    mode: str | None = None
+    group: str | None = None
+    run_mode: RunMode | None = None
+    rank_scope: RankScope | None = None
+    download_logs: bool | None = None
+    kwargs: dict[str, Any] | None = None
+
+    _prefix: ClassVar[str] = _keys.RUN_PREFIX
+    _json_fields: ClassVar[frozenset[str]] = frozenset({"tags", "config", "download_logs", "kwargs"})
+
+    @classmethod
+    def _owns(cls, key: str) -> bool:
+        return _keys.is_run_key(key)
+
+    def validate(self) -> None:
+        for name in ("project", "entity", "host", "id", "name", "group"):
+            check_optional_str(name, getattr(self, name))
+        check_choice("run_mode", self.run_mode, RUN_MODES)
+        check_choice("rank_scope", self.rank_scope, RANK_SCOPES)
+        check_choice("mode", self.mode, WANDB_MODES)
+        check_tags(self.tags)
+        if self.config is not None and not isinstance(self.config, dict):
+            raise ValueError(f"config must be a dict of hyperparameters, got {self.config!r}.")
+        check_json("config", self.config)
+        check_optional_bool("download_logs", self.download_logs)
+        if self.kwargs:
+            check_no_secrets(self.kwargs)
+            for key, value in self.kwargs.items():
+                check_json(key, value)
+
+
+@dataclass(frozen=True)
+class WandbSweepConfig(_ContextConfig):
+    """W&B sweep settings as carried in ``custom_context`` (every field optional)."""
+
+    method: str | None = None
+    metric: dict[str, Any] | None = None
+    parameters: dict[str, Any] | None = None
+    project: str | None = None
+    entity: str | None = None
+    prior_runs: list[str] | None = None
+    name: str | None = None
+    download_logs: bool | None = None
+    kwargs: dict[str, Any] | None = None
+
+    _prefix: ClassVar[str] = _keys.SWEEP_PREFIX
+    _json_fields: ClassVar[frozenset[str]] = frozenset(
+        {"metric", "parameters", "prior_runs", "download_logs", "kwargs"}
+    )
+
+    @classmethod
+    def _owns(cls, key: str) -> bool:
+        return _keys.is_sweep_key(key)
+
+    def validate(self) -> None:
+        for name in ("method", "project", "entity", "name"):
+            check_optional_str(name, getattr(self, name))
+        for name in ("metric", "parameters"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, dict):
+                raise ValueError(f"{name} must be a dict, got {value!r}.")
+            check_json(name, value)
+        if self.prior_runs is not None and (
+            isinstance(self.prior_runs, str) or not all(isinstance(r, str) for r in self.prior_runs)
+        ):
+            raise ValueError(f"prior_runs must be a list of run ids, got {self.prior_runs!r}.")
+        check_optional_bool("download_logs", self.download_logs)
+        if self.kwargs:
+            check_no_secrets(self.kwargs)
+            for key, value in self.kwargs.items():
+                check_json(key, value)
+
+    def to_sweep_dict(self) -> dict[str, Any]:
+        """The sweep configuration as ``wandb.sweep()`` takes it (unset fields left out)."""
+        out: dict[str, Any] = {}
+        for name in ("method", "metric", "parameters", "name", "project", "entity"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        if self.kwargs:
+            out.update(self.kwargs)
+        return out

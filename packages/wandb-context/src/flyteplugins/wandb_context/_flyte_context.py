@@ -1,0 +1,57 @@
+"""Reading and scoped overriding of Flyte's ``custom_context`` and task-local data.
+
+Overrides swap the whole task context through Flyte's context variable, so leaving a scope
+restores exactly the previous keys (also on exceptions) and concurrent children started with
+``asyncio.gather`` each keep their own values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import flyte
+from flyte._context import internal_ctx  # the only way to scope a task context
+
+
+def in_task_context() -> bool:
+    return bool(flyte.ctx())
+
+
+def current_custom_context() -> dict[str, str]:
+    """A copy of the current ``custom_context`` (empty outside a task)."""
+    tctx = flyte.ctx()
+    if not tctx or not tctx.custom_context:
+        return {}
+    return dict(tctx.custom_context)
+
+
+def task_data(key: str) -> Any:
+    """A value from the current task's local data (``None`` outside a task)."""
+    tctx = flyte.ctx()
+    if not tctx or tctx.data is None:
+        return None
+    return tctx.data.get(key)
+
+
+@contextmanager
+def scoped_task_context(
+    set_keys: Mapping[str, str] | None = None,
+    remove_keys: Iterable[str] = (),
+    data: Mapping[str, Any] | None = None,
+) -> Iterator[bool]:
+    """Within the block, the task's custom_context has ``set_keys`` and lacks ``remove_keys``,
+    and its local data holds ``data``. Yields False (and changes nothing) outside a task."""
+    ctx = internal_ctx()
+    tctx = ctx.data.task_context
+    if tctx is None:
+        yield False
+        return
+    custom = {k: v for k, v in (tctx.custom_context or {}).items() if k not in set(remove_keys)}
+    custom.update(set_keys or {})
+    changes: dict[str, Any] = {"custom_context": custom}
+    if data:
+        changes["data"] = dict(data)
+    with ctx.replace_task_context(tctx.replace(**changes)):
+        yield True

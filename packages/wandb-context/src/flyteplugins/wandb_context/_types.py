@@ -1,0 +1,20 @@
+"""Value types shared by every package of the plugin."""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+RunMode = Literal["auto", "new", "shared"]
+"""How a task gets its W&B run: ``auto`` reuses a parent's run or creates one,
+``new`` always creates one, ``shared`` always reuses the parent's (error without one)."""
+
+RankScope = Literal["global", "worker"]
+"""Which ranks of a distributed task log: one run for the whole job (``global``)
+or one per worker node (``worker``)."""
+
+WandbMode = Literal["online", "offline", "disabled", "shared"]
+"""The W&B SDK's ``mode`` setting."""
+
+RUN_MODES: tuple[str, ...] = get_args(RunMode)
+RANK_SCOPES: tuple[str, ...] = get_args(RankScope)
+WANDB_MODES: tuple[str, ...] = get_args(WandbMode)
