@@ -1,0 +1,48 @@
+"""Safe W&B URLs: an http(s) host plus percent-encoded path segments."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from urllib.parse import quote, urlsplit
+
+DEFAULT_HOST = "https://wandb.ai"
+
+# Flyte renders links of remote tasks with placeholders such as ``{{.actionName}}`` that the
+# backend fills in later; they must reach it verbatim, not percent-encoded.
+_PLACEHOLDER = re.compile(r"(\{\{\s*\.[A-Za-z][A-Za-z0-9_]*\s*\}\})")
+
+
+@lru_cache(maxsize=256)
+def safe_host(host: str | None) -> str:
+    """``host`` without trailing slashes, query or fragment if it is an http(s) URL with a
+    network location; otherwise the default W&B host (never a ``javascript:`` or bare path)."""
+    if not host:
+        return DEFAULT_HOST
+    try:
+        parts = urlsplit(host.strip())
+    except ValueError:
+        return DEFAULT_HOST
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or not parts.hostname:
+        return DEFAULT_HOST
+    if any(c in parts.netloc for c in " \t\r\n\\"):
+        return DEFAULT_HOST
+    path = quote(parts.path.rstrip("/"), safe="/%")
+    return f"{parts.scheme.lower()}://{parts.netloc}{path}"
+
+
+@lru_cache(maxsize=4096)
+def _segment(value: str) -> str:
+    if "{{" not in value:
+        return quote(value, safe="")
+    parts = _PLACEHOLDER.split(value)
+    # split() with one capture group alternates text, placeholder, text, ...
+    return "".join(part if i % 2 else quote(part, safe="") for i, part in enumerate(parts))
+
+
+def build_url(host: str | None, *segments: str) -> str:
+    """``{host}/{seg}/{seg}...`` with every segment percent-encoded (``/``, ``?``, ``#`` too)."""
+    base = safe_host(host)
+    if not segments:
+        return base
+    return base + "/" + "/".join(_segment(s) for s in segments)
