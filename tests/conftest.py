@@ -13,6 +13,7 @@ import flyte
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent / "packaging"))
 pytest_plugins = ["wandb_server.pytest_plugin"]
 
 _WANDB_ENV = (

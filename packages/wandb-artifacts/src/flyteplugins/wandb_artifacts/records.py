@@ -1,0 +1,282 @@
+"""What W&B recorded for a local run, read back from its ``.wandb`` record log.
+
+No network: this decodes the run directories the SDK writes (``offline-run-*`` in offline
+mode, ``run-*`` online) with wandb's own protobuf messages. A run that was resumed has one
+directory per segment; :func:`read_run` merges them in order.
+
+History rows use W&B's flattened keys (``{"a": {"b": 1}}`` is logged as ``"a.b"``), as the
+W&B API returns them; the summary keeps its nested dicts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._logfile import RecordLogError, iter_record_payloads
+
+__all__ = [
+    "RecordLogError",
+    "RecordedRun",
+    "default_wandb_dir",
+    "find_offline_run_dirs",
+    "iter_history_json",
+    "read_run",
+    "read_run_dir",
+    "read_run_dirs",
+    "record_log_path",
+]
+
+# Keys W&B adds to every history row besides ``_step``; kept in exports, left out of
+# ``RecordedRun.history`` so a row holds exactly what was logged plus its step.
+SYSTEM_HISTORY_KEYS = frozenset({"_runtime", "_timestamp"})
+_INTERNAL_KEY = "_wandb"
+_RUN_DIR_PREFIXES = ("offline-run-", "run-")
+
+
+@dataclass
+class RecordedRun:
+    """One W&B run as its record log(s) describe it."""
+
+    run_id: str
+    project: str | None = None
+    entity: str | None = None
+    name: str | None = None
+    group: str | None = None
+    job_type: str | None = None
+    tags: list[str] = field(default_factory=list)
+    config: dict[str, Any] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    exit_code: int | None = None
+    resumed: bool = False
+    segments: int = 0
+    run_dirs: list[Path] = field(default_factory=list)
+
+    def iter_history(self, system_keys: bool = False) -> Iterator[dict[str, Any]]:
+        """Stream every history row from the record logs (bounded memory).
+
+        ``system_keys=True`` keeps W&B's ``_runtime`` and ``_timestamp`` in each row.
+        """
+        for path in (record_log_path(d) for d in self.run_dirs):
+            for record in _iter_records(path):
+                if record.WhichOneof("record_type") == "history":
+                    yield _history_row(record.history, system_keys)
+
+
+def default_wandb_dir() -> Path:
+    """The SDK's default run directory: ``$WANDB_DIR/wandb`` (or ``.wandb``), else ``./wandb``."""
+    root = Path(os.environ.get("WANDB_DIR") or os.getcwd()).expanduser()
+    dot = root / ".wandb"
+    return dot if dot.is_dir() else root / "wandb"
+
+
+def record_log_path(run_dir: str | os.PathLike[str]) -> Path:
+    """The ``run-<id>.wandb`` file of a run directory."""
+    run_dir = Path(run_dir)
+    logs = sorted(run_dir.glob("run-*.wandb"))
+    if not logs:
+        raise FileNotFoundError(
+            f"No W&B record log (run-<id>.wandb) in {str(run_dir)!r}; pass a directory such as "
+            "wandb/offline-run-<time>-<id>."
+        )
+    return logs[0]
+
+
+def find_offline_run_dirs(run_id: str, wandb_dir: str | os.PathLike[str] | None = None) -> list[Path]:
+    """Every local directory of run ``run_id`` (``offline-run-*`` and ``run-*``), oldest first.
+
+    ``wandb_dir`` may be the SDK's ``wandb`` directory or its parent (``WANDB_DIR``).
+    """
+    if not run_id:
+        raise ValueError("run_id is empty; pass the W&B run id whose local directories you want.")
+    found: dict[Path, tuple[str, int]] = {}
+    for base in _candidate_bases(wandb_dir):
+        for entry in base.iterdir():
+            order = _segment_order(entry, run_id)
+            if order is not None:
+                found.setdefault(entry.resolve(), order)
+    return sorted(found, key=lambda p: found[p])
+
+
+def read_run_dir(run_dir: str | os.PathLike[str], load_history: bool = True) -> RecordedRun:
+    """Decode one run directory (one segment)."""
+    run_dir = Path(run_dir)
+    state = _RunState(load_history)
+    state.add_segment(run_dir)
+    return state.result()
+
+
+def read_run(
+    run_id: str, wandb_dir: str | os.PathLike[str] | None = None, load_history: bool = True
+) -> RecordedRun:
+    """Decode every local segment of ``run_id``, merged in order (resumed runs)."""
+    run_dirs = find_offline_run_dirs(run_id, wandb_dir)
+    if not run_dirs:
+        where = wandb_dir if wandb_dir is not None else default_wandb_dir()
+        raise FileNotFoundError(
+            f"No local W&B run directory for run id {run_id!r} under {str(where)!r}; "
+            "check the id, or pass wandb_dir= (WANDB_DIR of the process that ran it)."
+        )
+    return read_run_dirs(run_dirs, load_history)
+
+
+def read_run_dirs(run_dirs: Iterable[str | os.PathLike[str]], load_history: bool = True) -> RecordedRun:
+    """Decode several segments of one run, merged in the order given."""
+    state = _RunState(load_history)
+    for run_dir in run_dirs:
+        state.add_segment(Path(run_dir))
+    return state.result()
+
+
+def iter_history_json(run_dirs: Iterable[str | os.PathLike[str]]) -> Iterator[str]:
+    """Every history row of the run directories as a JSON object text, ``_runtime`` and
+    ``_timestamp`` included; values are W&B's own JSON, passed through without re-encoding."""
+    key_cache: dict[str, str] = {}
+    for run_dir in run_dirs:
+        for record in _iter_records(record_log_path(run_dir)):
+            if record.WhichOneof("record_type") != "history":
+                continue
+            parts = []
+            for key, raw in _history_items(record.history):
+                quoted = key_cache.get(key)
+                if quoted is None:
+                    quoted = key_cache[key] = json.dumps(key)
+                parts.append(f"{quoted}:{raw}")
+            yield "{" + ",".join(parts) + "}"
+
+
+def _candidate_bases(wandb_dir: str | os.PathLike[str] | None) -> list[Path]:
+    if wandb_dir is None:
+        return [b for b in (default_wandb_dir(),) if b.is_dir()]
+    root = Path(wandb_dir).expanduser()
+    return [b for b in (root, root / "wandb", root / ".wandb") if b.is_dir()]
+
+
+def _segment_order(entry: Path, run_id: str) -> tuple[str, int] | None:
+    """Sort key ``(timespec, suffix)`` if ``entry`` is a directory of ``run_id``, else None.
+
+    Names are ``{offline-run|run}-{YYYYmmdd_HHMMSS}-{id}[-{n}]``; the record log inside is
+    always ``run-{id}.wandb``, which settles ids that themselves end in ``-<n>``.
+    """
+    if entry.is_symlink() or not entry.name.startswith(_RUN_DIR_PREFIXES):
+        return None
+    if not (entry / f"run-{run_id}.wandb").is_file():
+        return None
+    rest = entry.name.split("-", 2)[-1] if entry.name.startswith("offline") else entry.name[4:]
+    timespec, _, tail = rest.partition("-")
+    suffix = tail[len(run_id) + 1 :] if tail.startswith(run_id + "-") else ""
+    return timespec, int(suffix) if suffix.isdigit() else 0
+
+
+def _iter_records(path: Path) -> Iterator[Any]:
+    from wandb.proto import wandb_internal_pb2 as pb
+
+    for payload in iter_record_payloads(path):
+        record = pb.Record()
+        record.ParseFromString(payload)
+        yield record
+
+
+def _history_items(history: Any) -> Iterator[tuple[str, str]]:
+    """``(flattened key, JSON text)`` for each item of a HistoryRecord, ``_step`` guaranteed."""
+    has_step = False
+    for item in history.item:
+        key = item.key or ".".join(item.nested_key)
+        has_step = has_step or key == "_step"
+        yield key, _item_json(item)
+    if not has_step:
+        yield "_step", str(history.step.num)
+
+
+def _item_json(item: Any) -> str:
+    if item.value_json:
+        return item.value_json
+    kind = item.WhichOneof("value")
+    if kind is None or kind == "none":
+        return "null"
+    if kind == "boolean":
+        return "true" if item.boolean else "false"
+    if kind == "json":
+        return item.json
+    return json.dumps(getattr(item, kind))
+
+
+def _history_row(history: Any, system_keys: bool) -> dict[str, Any]:
+    return {
+        key: json.loads(raw)
+        for key, raw in _history_items(history)
+        if system_keys or key not in SYSTEM_HISTORY_KEYS
+    }
+
+
+def _apply_updates(target: dict[str, Any], updates: Iterable[Any], removes: Iterable[Any]) -> None:
+    """Apply W&B config/summary items (``key`` or ``nested_key`` path, JSON value) in place."""
+    for item in updates:
+        path = [item.key] if item.key else list(item.nested_key)
+        node = target
+        for part in path[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = node[part] = {}
+            node = child
+        node[path[-1]] = json.loads(item.value_json) if item.value_json else None
+    for item in removes:
+        path = [item.key] if item.key else list(item.nested_key)
+        node = target
+        for part in path[:-1]:
+            node = node.get(part) if isinstance(node.get(part), dict) else {}
+        node.pop(path[-1], None)
+
+
+class _RunState:
+    """Accumulates the records of one or more segments of a run."""
+
+    def __init__(self, load_history: bool) -> None:
+        self.run = RecordedRun(run_id="")
+        self.load_history = load_history
+
+    def add_segment(self, run_dir: Path) -> None:
+        self.run.segments += 1
+        self.run.run_dirs.append(run_dir)
+        # Each segment states its own end; a resumed segment that crashed has none.
+        self.run.exit_code = None
+        for record in _iter_records(record_log_path(run_dir)):
+            kind = record.WhichOneof("record_type")
+            if kind == "history":
+                if self.load_history:
+                    self.run.history.append(_history_row(record.history, system_keys=False))
+            elif kind == "summary":
+                _apply_updates(self.run.summary, record.summary.update, record.summary.remove)
+            elif kind == "config":
+                _apply_updates(self.run.config, record.config.update, record.config.remove)
+            elif kind == "run":
+                self._apply_run(record.run)
+            elif kind == "exit":
+                self.run.exit_code = record.exit.exit_code
+
+    def _apply_run(self, rec: Any) -> None:
+        run = self.run
+        run.run_id = rec.run_id or run.run_id
+        for attr, value in (
+            ("project", rec.project),
+            ("entity", rec.entity),
+            ("name", rec.display_name),
+            ("group", rec.run_group),
+            ("job_type", rec.job_type),
+        ):
+            if value:
+                setattr(run, attr, value)
+        if rec.tags:
+            run.tags = list(rec.tags)
+        _apply_updates(run.config, rec.config.update, rec.config.remove)
+        run.resumed = run.resumed or rec.resumed or run.segments > 1
+
+    def result(self) -> RecordedRun:
+        self.run.config.pop(_INTERNAL_KEY, None)
+        self.run.summary.pop(_INTERNAL_KEY, None)
+        return self.run

@@ -1,0 +1,28 @@
+"""Weights & Biases for Flyte 2: the documented names of every plugin package in one place.
+
+This module only re-exports; each name is the same object as in the package that owns it.
+"""
+
+from flyteplugins.wandb_context import (
+    RankScope,
+    RunMode,
+    get_wandb_context,
+    get_wandb_sweep_context,
+    wandb_config,
+    wandb_sweep_config,
+)
+from flyteplugins.wandb_links import Wandb, WandbSweep
+
+from ._version import __version__
+
+__all__ = [
+    "RankScope",
+    "RunMode",
+    "Wandb",
+    "WandbSweep",
+    "__version__",
+    "get_wandb_context",
+    "get_wandb_sweep_context",
+    "wandb_config",
+    "wandb_sweep_config",
+]

@@ -1,0 +1,12 @@
+"""The documented import surface: each name of ``flyteplugins.wandb`` and the package that owns it."""
+
+DOCUMENTED_SURFACE: dict[str, str] = {
+    "RankScope": "flyteplugins.wandb_context",
+    "RunMode": "flyteplugins.wandb_context",
+    "get_wandb_context": "flyteplugins.wandb_context",
+    "get_wandb_sweep_context": "flyteplugins.wandb_context",
+    "wandb_config": "flyteplugins.wandb_context",
+    "wandb_sweep_config": "flyteplugins.wandb_context",
+    "Wandb": "flyteplugins.wandb_links",
+    "WandbSweep": "flyteplugins.wandb_links",
+}

@@ -1,0 +1,237 @@
+"""The HTTP side: routes, auth, fault injection, and the ``WandbServer`` tests hold.
+
+Routes (see README.md for how the SDK uses each one):
+  POST /graphql                                         GraphQL (schema.py resolvers)
+  POST /files/{entity}/{project}/{run}/file_stream      history/summary/console/exit code
+  PUT  /storage/upload/{token}                          signed upload URL from createRunFiles
+  GET  /storage/files/{file_id}                         download URL of a run file
+  POST /sdk/otel/...                                    SDK telemetry, accepted and dropped
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import logging
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from . import filestream, graphql, schema
+from .faults import Faults, Verdict
+from .storage import Storage
+
+logger = logging.getLogger(__name__)
+
+API_KEY = "local-" + "0123456789abcdef" * 3  # the SDK insists on 40+ characters
+DEFAULT_ENTITY = "test-entity"
+
+
+class WandbServer:
+    """A W&B-protocol server on 127.0.0.1 for one test; ``start()`` then ``stop()``."""
+
+    def __init__(self, storage_dir: Path | None = None, entity: str = DEFAULT_ENTITY) -> None:
+        self._tmp = None if storage_dir else tempfile.TemporaryDirectory(prefix="wandb-server-")
+        self.storage_dir = Path(storage_dir or self._tmp.name)  # type: ignore[union-attr]
+        self.entity = entity
+        self.api_key = API_KEY
+        self.faults = Faults()
+        self.storage = Storage(self.storage_dir)
+        self.requests: list[tuple[str, str, str]] = []  # (method, path, GraphQL operation)
+        self.unknown_fields: set[tuple[str, str]] = set()
+        self.crash_after_s: float | None = None  # runs silent this long read as "crashed"
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        assert self._httpd is not None, "start() the server first"
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> WandbServer:
+        handler = type("Handler", (_Handler,), {"server_state": self})
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="wandb-server", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def __enter__(self) -> WandbServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def use(self, monkeypatch: Any) -> WandbServer:
+        """Points the SDK at this server for the current test (env vars, undone by monkeypatch)."""
+        monkeypatch.setenv("WANDB_BASE_URL", self.base_url)
+        monkeypatch.setenv("WANDB_API_KEY", self.api_key)
+        monkeypatch.setenv("WANDB_MODE", "online")
+        monkeypatch.setenv("WANDB_ENTITY", self.entity)
+        return self
+
+    def add_file(self, entity: str, project: str, run_id: str, name: str, data: bytes) -> None:
+        """Plants a run file under any name at all (``../x``, ``/abs``, 300 characters...)."""
+        with self.storage.lock:
+            run, _ = self.storage.upsert_run(entity, project, run_id)
+            self.storage.write_file(run, name, data)
+
+    def graphql_operations(self) -> list[str]:
+        return [op for method, _, op in self.requests if op]
+
+    def run_state(self, entity: str, project: str, run_id: str) -> str | None:
+        run = self.storage.run(entity, project, run_id)
+        return None if run is None else schema.run_state(self, run)
+
+
+# Queries wandb.init sends for itself: exempt from faults unless ``include_writes``.
+_INIT_QUERIES = {"Viewer", "ServerFeaturesQuery", "RunResumeStatus", "ServerInfo", "ProbeServerCapabilities"}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_state: WandbServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug(format, *args)
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def do_PUT(self) -> None:
+        self._serve()
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        if self.headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        return body
+
+    def _serve(self) -> None:
+        state = self.server_state
+        body = self._body()
+        path = self.path.split("?", 1)[0]
+        operation = _operation_name(body) if path == "/graphql" else ""
+        state.requests.append((self.command, path, operation))
+        if state.faults.latency_s:
+            time.sleep(state.faults.latency_s)
+        verdict = state.faults.decide(operation or f"{self.command} {path}", is_write=_is_write(self, path, body))
+        if verdict is Verdict.DROP:
+            self.close_connection = True
+            return
+        if verdict is Verdict.UNAUTHORIZED:
+            return self._reply(401, {"errors": [{"message": "user is not logged in"}]})
+        if verdict is Verdict.ERROR:
+            return self._reply(state.faults.error_status(), {"error": "injected fault"})
+        if not path.startswith("/storage/") and not path.startswith("/sdk/") and not self._authorized():
+            return self._reply(401, {"errors": [{"message": "invalid api key"}]})
+        try:
+            self._route(path, body)
+        except Exception as exc:  # a bug here must reach the test as a 500, not a hang
+            logger.exception("wandb test server failed on %s %s", self.command, path)
+            self._reply(500, {"errors": [{"message": f"test server error: {exc!r}"}]})
+
+    def _authorized(self) -> bool:
+        header = self.headers.get("Authorization", "")
+        if header.startswith("Basic "):
+            decoded = base64.b64decode(header[6:]).decode(errors="replace")
+            return decoded.split(":", 1)[-1] == self.server_state.api_key
+        return header == f"Bearer {self.server_state.api_key}"
+
+    def _route(self, path: str, body: bytes) -> None:
+        state = self.server_state
+        parts = [unquote(p) for p in path.strip("/").split("/")]
+        if path == "/graphql" and self.command == "POST":
+            status, reply = schema.handle(state, json.loads(body or b"{}"))
+            return self._reply(status, reply)
+        if len(parts) == 5 and parts[0] == "files" and parts[4] == "file_stream":
+            with state.storage.lock:
+                reply = filestream.handle(state.storage, parts[1], parts[2], parts[3], json.loads(body))
+            return self._reply(200, reply)
+        if parts[:2] == ["storage", "upload"] and self.command == "PUT" and len(parts) == 3:
+            return self._upload(parts[2], body)
+        if parts[:2] == ["storage", "files"] and self.command == "GET" and len(parts) == 3:
+            return self._download(parts[2])
+        if parts[0] == "sdk":
+            return self._reply(200, {})
+        logger.warning("wandb test server: no route for %s %s", self.command, path)
+        self._reply(404, {"error": f"no route for {self.command} {path}"})
+
+    def _upload(self, token: str, body: bytes) -> None:
+        storage = self.server_state.storage
+        with storage.lock:
+            target = storage.upload_tokens.get(token)
+            if target is None:
+                return self._reply(403, {"error": "unknown upload token"})
+            storage.write_file(target[0], target[1], body)
+        self._reply(200, {})
+
+    def _download(self, file_id: str) -> None:
+        found = self.server_state.storage.files_by_id.get(file_id)
+        if found is None:
+            return self._reply(404, {"error": "no such file"})
+        data = found[1].path.read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _reply(self, status: int, payload: Any) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def _operation_name(body: bytes) -> str:
+    try:
+        request = json.loads(body or b"{}")
+    except ValueError:
+        return ""
+    if request.get("operationName"):
+        return str(request["operationName"])
+    try:
+        doc = graphql.parse(request.get("query", ""))
+    except graphql.GraphQLError:
+        return ""
+    return next((op.name for op in doc.operations if op.name), "")
+
+
+def _is_write(handler: BaseHTTPRequestHandler, path: str, body: bytes) -> bool:
+    """Whether a request is part of logging a run (exempt from faults by default)."""
+    if path != "/graphql":
+        return handler.command != "GET"
+    if _operation_name(body) in _INIT_QUERIES:
+        return True
+    query = json.loads(body or b"{}").get("query", "")
+    return query.lstrip().startswith("mutation")
+
+
+def iter_server(storage_dir: Path | None = None) -> Iterator[WandbServer]:
+    server = WandbServer(storage_dir).start()
+    try:
+        yield server
+    finally:
+        server.stop()
