@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import sys
 
 import flyte
 import pytest

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from flyteplugins.wandb_context import (
     WandbConfig,
     WandbSweepConfig,
@@ -102,9 +101,16 @@ def test_reads_reference_plugin_encoding() -> None:
     }
     cfg = WandbConfig.from_custom_context(written_by_reference)
     assert cfg == WandbConfig(
-        project="p", run_mode="auto", rank_scope="global", download_logs=False, tags=["x"], kwargs={"notes": "n"}
+        project="p",
+        run_mode="auto",
+        rank_scope="global",
+        download_logs=False,
+        tags=["x"],
+        kwargs={"notes": "n"},
     )
 
 
 def test_tuple_tags_become_a_list() -> None:
-    assert WandbConfig.from_custom_context(dict(wandb_config(tags=("a", "b")))) == WandbConfig(tags=["a", "b"])
+    assert WandbConfig.from_custom_context(dict(wandb_config(tags=("a", "b")))) == WandbConfig(
+        tags=["a", "b"]
+    )

@@ -51,7 +51,9 @@ def test_given_id_is_used_unless_a_parent_run_is_shared() -> None:
 
 
 def test_decorator_values_beat_context() -> None:
-    url = render(Wandb(project="dp", entity="de", host="https://self.hosted"), {**CTX, "wandb_host": "https://x.io"})
+    url = render(
+        Wandb(project="dp", entity="de", host="https://self.hosted"), {**CTX, "wandb_host": "https://x.io"}
+    )
     assert url == "https://self.hosted/de/dp/runs/rn-a0"
 
 
@@ -89,7 +91,10 @@ def test_distributed_rows(run_mode: str, rank_scope: str, worker: int | None, ex
 
 def test_sweep_links() -> None:
     assert render(WandbSweep(), CTX) == "https://wandb.ai/team/proj/sweeps"
-    assert render(WandbSweep(), {**CTX, "_wandb_sweep_id": "abc123"}) == "https://wandb.ai/team/proj/sweeps/abc123"
+    assert (
+        render(WandbSweep(), {**CTX, "_wandb_sweep_id": "abc123"})
+        == "https://wandb.ai/team/proj/sweeps/abc123"
+    )
     assert render(WandbSweep(id="mine"), {**CTX, "_wandb_sweep_id": "abc123"}).endswith("/sweeps/mine")
     sweep_ctx = {**CTX, "wandb_sweep_project": "sp", "wandb_sweep_entity": "se"}
     assert render(WandbSweep(), sweep_ctx) == "https://wandb.ai/se/sp/sweeps"
@@ -138,7 +143,9 @@ def test_hostile_segments_are_percent_encoded(value: str) -> None:
 
 def test_flyte_remote_placeholders_survive() -> None:
     """Remote serialization passes ``{{.actionName}}`` for the backend to fill in."""
-    assert render(Wandb(), CTX, action="{{.actionName}}") == "https://wandb.ai/team/proj/runs/rn-{{.actionName}}"
+    assert (
+        render(Wandb(), CTX, action="{{.actionName}}") == "https://wandb.ai/team/proj/runs/rn-{{.actionName}}"
+    )
 
 
 def test_links_attach_to_a_task_and_render_through_flyte_serialization() -> None:

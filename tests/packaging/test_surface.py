@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import importlib
 
-import flyteplugins.wandb as meta
 from surface import DOCUMENTED_SURFACE
+
+import flyteplugins.wandb as meta
 
 
 def test_meta_exports_exactly_the_documented_names() -> None:

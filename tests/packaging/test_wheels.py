@@ -6,15 +6,16 @@ import os
 import subprocess
 import sys
 import textwrap
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ["context", "links", "artifacts", "runs", "sweeps"]
 from surface import DOCUMENTED_SURFACE  # noqa: E402
+
 pytestmark = pytest.mark.slow
 
 
@@ -40,7 +41,9 @@ def _uv() -> str:
 def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheels")
     # the README's command: uv build --all-packages -o <folder>
-    subprocess.run([_uv(), "build", "--all-packages", "-o", str(out)], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [_uv(), "build", "--all-packages", "-o", str(out)], cwd=ROOT, check=True, capture_output=True
+    )
     return out
 
 
@@ -76,8 +79,12 @@ def test_internal_ranges_admit_workspace_versions() -> None:
         for raw in reqs:
             req = Requirement(raw)
             if req.name in versions:
-                assert req.specifier.contains(versions[req.name]), f"{pyproject}: {raw} vs {versions[req.name]}"
-                assert str(req.specifier).startswith("~="), f"{pyproject}: use a compatible-release range: {raw}"
+                assert req.specifier.contains(versions[req.name]), (
+                    f"{pyproject}: {raw} vs {versions[req.name]}"
+                )
+                assert str(req.specifier).startswith("~="), (
+                    f"{pyproject}: use a compatible-release range: {raw}"
+                )
                 checked += 1
     assert checked >= 10
 
@@ -85,7 +92,16 @@ def test_internal_ranges_admit_workspace_versions() -> None:
 def _pip_install(venv: Path, wheelhouse: Path, requirement: str) -> None:
     # the README's command: pip install --find-links <folder> <distribution>==<version>
     subprocess.run(
-        [str(venv / "bin/python"), "-m", "pip", "install", "-q", "--find-links", str(wheelhouse), requirement],
+        [
+            str(venv / "bin/python"),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--find-links",
+            str(wheelhouse),
+            requirement,
+        ],
         check=True,
         capture_output=True,
         env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
