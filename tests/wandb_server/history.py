@@ -89,6 +89,13 @@ def keys(history: History) -> dict[str, Any]:
 
 
 def live_data(history: History, live_keys: list[str] | None) -> list[dict[str, Any]]:
+    """Rows not exported to parquet (here: all), reduced to ``live_keys``.
+
+    wandb-core asks for ``["_step"]`` only, to learn which steps it must page through with
+    ``history(minStep, maxStep)``; that case is served from the step index without parsing.
+    """
+    if live_keys is not None and set(live_keys) <= {"_step"}:
+        return [{"_step": step} for step in history.steps] if live_keys else [{} for _ in history.steps]
     rows = [json.loads(line) for line in history.lines]
     if not live_keys:
         return rows

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from . import schema, sweeps
+from . import schema, sweep_controller
+from .storage import TERMINAL_STATES
 
 if TYPE_CHECKING:
     from .server import WandbServer
@@ -42,6 +43,8 @@ class Mutation:
                 raise MutationError(f"upsertBucket: no run with id {input.get('id')!r}")
             entity = input.get("entityName") or self._server.entity
             run, inserted = self._storage.upsert_run(entity, input.get("modelName") or "uncategorized", input["name"])
+            if run.state in TERMINAL_STATES:  # wandb.init(resume=...) reopens a finished run
+                run.state, run.exitcode = "running", None
         _apply_run_fields(run, input)
         run.beat()
         return {"bucket": schema.RunNode(self._server, run), "inserted": inserted, "updateAvailable": False}
@@ -64,7 +67,10 @@ class Mutation:
         return {"success": self._storage.run_by_id(input.get("id", "")) is not None}
 
     def upsertSweep(self, input: dict[str, Any], **_: Any) -> dict[str, Any]:
-        sweep, warnings = sweeps.upsert(self._server, input)
+        try:
+            sweep, warnings = sweep_controller.upsert(self._server, input)
+        except ValueError as exc:
+            raise MutationError(str(exc)) from exc
         return {"sweep": schema.SweepNode(self._server, sweep), "configValidationWarnings": warnings}
 
     def createAgent(self, input: dict[str, Any], **_: Any) -> dict[str, Any]:
@@ -79,7 +85,7 @@ class Mutation:
         agent = self._storage.agents.get(input["id"])
         if agent is None:
             raise MutationError(f"agentHeartbeat: unknown agent {input['id']!r}")
-        commands = sweeps.heartbeat(self._server, agent, _json(input.get("runState")) or {})
+        commands = sweep_controller.heartbeat(self._server, agent, _json(input.get("runState")) or {})
         return {"agent": {"id": agent.id}, "commands": json.dumps(commands)}
 
 

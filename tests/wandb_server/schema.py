@@ -237,7 +237,7 @@ def handle(server: WandbServer, request: dict[str, Any]) -> tuple[int, dict[str,
         op = graphql.pick_operation(doc, request.get("operationName"))
         root = mutations.Mutation(server) if op.kind == "mutation" else Query(server)
         with storage.lock:
-            data = graphql.execute(doc, op, root, request.get("variables"), server.unknown_fields.add_pair)
+            data = graphql.execute(doc, op, root, request.get("variables"), server.note_unknown)
     except (graphql.GraphQLError, mutations.MutationError) as exc:
         return 200, {"data": None, "errors": [{"message": str(exc)}]}
     return 200, {"data": data}

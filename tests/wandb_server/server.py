@@ -57,8 +57,7 @@ class WandbServer:
 
     def start(self) -> WandbServer:
         handler = type("Handler", (_Handler,), {"server_state": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _QuietHTTPServer(("127.0.0.1", 0), handler)
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="wandb-server", daemon=True)
         self._thread.start()
         return self
@@ -91,12 +90,28 @@ class WandbServer:
             run, _ = self.storage.upsert_run(entity, project, run_id)
             self.storage.write_file(run, name, data)
 
+    def note_unknown(self, typename: str, field: str) -> None:
+        if (typename, field) not in self.unknown_fields:
+            logger.warning("wandb test server: unknown GraphQL field %s.%s (answered null)", typename, field)
+            self.unknown_fields.add((typename, field))
+
     def graphql_operations(self) -> list[str]:
         return [op for method, _, op in self.requests if op]
 
     def run_state(self, entity: str, project: str, run_id: str) -> str | None:
         run = self.storage.run(entity, project, run_id)
         return None if run is None else schema.run_state(self, run)
+
+
+class _QuietHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # wandb-core resets idle keep-alive connections; that is not worth a traceback.
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 # Queries wandb.init sends for itself: exempt from faults unless ``include_writes``.

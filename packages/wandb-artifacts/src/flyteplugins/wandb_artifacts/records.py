@@ -25,6 +25,8 @@ __all__ = [
     "default_wandb_dir",
     "find_offline_run_dirs",
     "iter_history_json",
+    "iter_local_runs",
+    "read_run_header",
     "read_run",
     "read_run_dir",
     "read_run_dirs",
@@ -48,6 +50,7 @@ class RecordedRun:
     name: str | None = None
     group: str | None = None
     job_type: str | None = None
+    sweep_id: str | None = None
     tags: list[str] = field(default_factory=list)
     config: dict[str, Any] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
@@ -130,6 +133,28 @@ def read_run_dirs(run_dirs: Iterable[str | os.PathLike[str]], load_history: bool
     state = _RunState(load_history)
     for run_dir in run_dirs:
         state.add_segment(Path(run_dir))
+    return state.result()
+
+
+def iter_local_runs(wandb_dir: str | os.PathLike[str] | None = None) -> Iterator[tuple[str, Path]]:
+    """``(run_id, run directory)`` for every local run directory, in name order."""
+    for base in _candidate_bases(wandb_dir):
+        for entry in sorted(base.iterdir()):
+            if entry.is_symlink() or not entry.name.startswith(_RUN_DIR_PREFIXES) or not entry.is_dir():
+                continue
+            for log in entry.glob("run-*.wandb"):
+                yield log.stem[len("run-") :], entry
+
+
+def read_run_header(run_dir: str | os.PathLike[str]) -> RecordedRun:
+    """Only the run record of a directory (id, project, sweep id, ...): stops reading there."""
+    state = _RunState(load_history=False)
+    state.run.segments = 1
+    state.run.run_dirs.append(Path(run_dir))
+    for record in _iter_records(record_log_path(run_dir)):
+        if record.WhichOneof("record_type") == "run":
+            state._apply_run(record.run)
+            break
     return state.result()
 
 
@@ -245,7 +270,9 @@ class _RunState:
         self.run.run_dirs.append(run_dir)
         # Each segment states its own end; a resumed segment that crashed has none.
         self.run.exit_code = None
-        for record in _iter_records(record_log_path(run_dir)):
+        log = record_log_path(run_dir)
+        self.run.run_id = self.run.run_id or log.stem[len("run-") :]
+        for record in _iter_records(log):
             kind = record.WhichOneof("record_type")
             if kind == "history":
                 if self.load_history:
@@ -268,6 +295,7 @@ class _RunState:
             ("name", rec.display_name),
             ("group", rec.run_group),
             ("job_type", rec.job_type),
+            ("sweep_id", rec.sweep_id),
         ):
             if value:
                 setattr(run, attr, value)

@@ -13,7 +13,7 @@ from flyte import Link
 from flyteplugins.wandb_context import keys
 from flyteplugins.wandb_context._types import RankScope, RunMode
 
-from ._url import build_url, safe_host
+from ._url import build_url, page_url, safe_host
 
 
 def default_run_id(run_name: str, action_name: str) -> str:
@@ -21,8 +21,16 @@ def default_run_id(run_name: str, action_name: str) -> str:
     return f"{run_name}-{action_name}"
 
 
-def _pick(own: str | None, context: Mapping[str, str], key: str) -> str | None:
-    return own or context.get(key) or None
+_NO_CONTEXT: Mapping[str, str] = {}
+# Module-level copies: get_link sits on the UI's hot path.
+_HOST_KEY = keys.HOST_KEY
+_PROJECT_KEY = keys.PROJECT_KEY
+_ENTITY_KEY = keys.ENTITY_KEY
+_ID_KEY = keys.ID_KEY
+_RUN_ID_KEY = keys.RUN_ID_KEY
+_SWEEP_ID_KEY = keys.SWEEP_ID_KEY
+_SWEEP_PROJECT_KEY = keys.sweep_key("project")
+_SWEEP_ENTITY_KEY = keys.sweep_key("entity")
 
 
 @dataclass
@@ -65,26 +73,23 @@ class Wandb(Link):
         pod_name: str,
         **kwargs: Any,
     ) -> str:
-        context = context or {}
-        host = self.host or context.get(keys.HOST_KEY)
-        wb_project = _pick(self.project, context, keys.PROJECT_KEY)
-        wb_entity = _pick(self.entity, context, keys.ENTITY_KEY)
+        get = (context or _NO_CONTEXT).get
+        host = self.host or get(_HOST_KEY)
+        wb_project = self.project or get(_PROJECT_KEY)
+        wb_entity = self.entity or get(_ENTITY_KEY)
         if not wb_project or not wb_entity:
             return safe_host(host)
-        given_id = _pick(self.id, context, keys.ID_KEY)
-        own_id = given_id or default_run_id(run_name, action_name)
         if self.distributed:
+            own_id = self.id or get(_ID_KEY) or f"{run_name}-{action_name}"
             return self._distributed_link(host, wb_entity, wb_project, own_id)
-        parent_id = context.get(keys.RUN_ID_KEY)
-        if self.run_mode == "new":
-            run_id = own_id
-        elif parent_id:
+        parent_id = get(_RUN_ID_KEY)
+        if parent_id and self.run_mode != "new":
             run_id = parent_id
         elif self.run_mode == "shared":
             return build_url(host, wb_entity, wb_project)
         else:
-            run_id = own_id
-        return build_url(host, wb_entity, wb_project, "runs", run_id)
+            run_id = self.id or get(_ID_KEY) or f"{run_name}-{action_name}"
+        return page_url(host, wb_entity, wb_project, "runs", run_id)
 
     def _distributed_link(self, host: str | None, entity: str, project: str, base_id: str) -> str:
         target = base_id
@@ -125,13 +130,13 @@ class WandbSweep(Link):
         pod_name: str,
         **kwargs: Any,
     ) -> str:
-        context = context or {}
-        host = self.host or context.get(keys.HOST_KEY)
-        wb_project = self.project or _pick(context.get(keys.sweep_key("project")), context, keys.PROJECT_KEY)
-        wb_entity = self.entity or _pick(context.get(keys.sweep_key("entity")), context, keys.ENTITY_KEY)
+        get = (context or _NO_CONTEXT).get
+        host = self.host or get(_HOST_KEY)
+        wb_project = self.project or get(_SWEEP_PROJECT_KEY) or get(_PROJECT_KEY)
+        wb_entity = self.entity or get(_SWEEP_ENTITY_KEY) or get(_ENTITY_KEY)
         if not wb_project or not wb_entity:
             return safe_host(host)
-        sweep_id = _pick(self.id, context, keys.SWEEP_ID_KEY)
+        sweep_id = self.id or get(_SWEEP_ID_KEY)
         if sweep_id:
-            return build_url(host, wb_entity, wb_project, "sweeps", sweep_id)
+            return page_url(host, wb_entity, wb_project, "sweeps", sweep_id)
         return build_url(host, wb_entity, wb_project, "sweeps")

@@ -1,0 +1,83 @@
+"""What the Flyte context says about the run or sweep to download, and whether it is offline."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from flyteplugins.wandb_context import current_custom_context, get_wandb_context, keys
+
+from . import records
+
+_OFFLINE_MODES = frozenset({"offline", "dryrun"})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Entity, project, host and mode from ``wandb_config(...)``, overridable per call."""
+
+    entity: str | None = None
+    project: str | None = None
+    host: str | None = None
+    mode: str | None = None
+    wandb_dir: str | None = None
+
+    @classmethod
+    def from_context(cls, entity: str | None = None, project: str | None = None,
+                     host: str | None = None) -> Settings:
+        ctx = get_wandb_context()
+        kwargs = (ctx.kwargs if ctx else None) or {}
+        run_dir = kwargs.get("dir")
+        return cls(
+            entity=entity or (ctx.entity if ctx else None),
+            project=project or (ctx.project if ctx else None),
+            host=host or (ctx.host if ctx else None),
+            mode=ctx.mode if ctx else None,
+            wandb_dir=run_dir if isinstance(run_dir, str) else None,
+        )
+
+    @property
+    def offline_requested(self) -> bool:
+        """``mode="offline"`` in context, or ``WANDB_MODE=offline`` for the SDK."""
+        mode = self.mode or os.environ.get("WANDB_MODE")
+        return (mode or "").lower() in _OFFLINE_MODES
+
+
+def context_run_id() -> str:
+    run_id = current_custom_context().get(keys.RUN_ID_KEY)
+    if not run_id:
+        raise RuntimeError(
+            "No run_id given and no active W&B run in the Flyte context: pass run_id=..., or call "
+            "this from a task (or trace) under @wandb_init."
+        )
+    return run_id
+
+
+def context_sweep_id() -> str:
+    sweep_id = current_custom_context().get(keys.SWEEP_ID_KEY)
+    if not sweep_id:
+        raise RuntimeError(
+            "No sweep_id given and no active W&B sweep in the Flyte context: pass sweep_id=..., or "
+            "call this from a task under @wandb_sweep."
+        )
+    return sweep_id
+
+
+def local_only_run(run_id: str, wandb_dir: str | None) -> bool:
+    """True if the run exists here only as offline run directories (never synced from here)."""
+    dirs = records.find_offline_run_dirs(run_id, wandb_dir)
+    return bool(dirs) and all(d.name.startswith("offline-run-") for d in dirs)
+
+
+def local_sweep_runs(sweep_id: str, wandb_dir: str | None) -> dict[str, list[Path]]:
+    """Local run directories whose run record names ``sweep_id``, grouped by run id."""
+    found: dict[str, list[Path]] = {}
+    for run_id, run_dir in records.iter_local_runs(wandb_dir):
+        try:
+            header = records.read_run_header(run_dir)
+        except (OSError, ValueError):
+            continue
+        if header.sweep_id == sweep_id:
+            found.setdefault(run_id, []).append(run_dir)
+    return found

@@ -1,0 +1,131 @@
+"""Download of runs from a W&B server through ``wandb.Api``: files concurrently and
+atomically, ``summary.json``, and the full history streamed to ``metrics_history.json``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator
+from concurrent.futures import Executor
+from pathlib import Path
+from typing import Any
+
+from ._atomic import Staging, publish, write_json, write_json_array
+from ._paths import HISTORY_FILE, SUMMARY_FILE, UnsafePathError, safe_destination
+from ._report import ProgressListener, RunReport, is_same_file, md5_base64
+from ._retry import DEFAULT_POLICY, RetryPolicy, TransientError, call_with_retry, is_transient
+from ._wandb_api import Target, fetch_run
+
+logger = logging.getLogger(__name__)
+
+HISTORY_PAGE_SIZE = 1_000
+_HISTORY_PROGRESS_EVERY = 10_000
+
+
+class RunDownloader:
+    """Downloads runs of one W&B API into local directories; file transfers run on ``pool``
+    (shared by every run, which bounds the total concurrency)."""
+
+    def __init__(
+        self,
+        api: Any,
+        target: Target,
+        pool: Executor,
+        listener: ProgressListener | None = None,
+        policy: RetryPolicy = DEFAULT_POLICY,
+    ) -> None:
+        self.api = api
+        self.target = target
+        self.pool = pool
+        self.listener = listener or ProgressListener()
+        self.policy = policy
+
+    def download(self, run_id: str, dest: Path, include_history: bool = True) -> RunReport:
+        """Download one run; errors about the run itself raise, per-file ones are reported."""
+        run = fetch_run(self.api, self.target, run_id, self.policy)
+        dest.mkdir(parents=True, exist_ok=True)
+        report = RunReport(run_id=run_id, path=str(dest.resolve()), source="online")
+        files = call_with_retry(lambda: list(run.files()), self.policy)
+        self.listener.run_started(run_id, len(files))
+        with Staging(dest) as staging:
+            futures = [self.pool.submit(self._fetch_file, staging, dest, f, report) for f in files]
+            for future in futures:
+                future.result()
+            write_json(staging, dest / SUMMARY_FILE, _summary(run))
+            if include_history:
+                rows = self._history_rows(run, run_id)
+                report.history_rows = write_json_array(staging, dest / HISTORY_FILE, rows)
+        self.listener.run_finished(report)
+        return report
+
+    def _fetch_file(self, staging: Staging, dest_dir: Path, remote: Any, report: RunReport) -> None:
+        name = remote.name
+        status = _download_one(staging, dest_dir, remote, report, self.policy)
+        if status == "rejected":
+            logger.warning("W&B run %s: refused file name %r (%s)", report.run_id, name, report.rejected[name])
+        self.listener.file_done(report.run_id, name, status, int(remote.size or 0))
+
+    def _history_rows(self, run: Any, run_id: str) -> Iterator[str]:
+        """Every history row as JSON text, in step order. A failed page resumes the scan
+        after the last row written instead of starting over."""
+        next_step, count, failures = 0, 0, 0
+        while True:
+            try:
+                scan = run.scan_history(page_size=HISTORY_PAGE_SIZE, min_step=next_step)
+                for row in scan:
+                    yield json.dumps(row)
+                    count += 1
+                    failures = 0
+                    next_step = int(row.get("_step", next_step)) + 1
+                    if count % _HISTORY_PROGRESS_EVERY == 0:
+                        self.listener.history_progress(run_id, count)
+                self.listener.history_progress(run_id, count)
+                return
+            except Exception as exc:
+                failures += 1
+                if failures >= self.policy.attempts or not is_transient(exc):
+                    raise
+                logger.info("W&B run %s: history page failed (%s); resuming at step %d", run_id, exc, next_step)
+                time.sleep(self.policy.delay(failures - 1))
+
+
+def _summary(run: Any) -> dict[str, Any]:
+    summary = run.summary_metrics
+    return dict(summary) if summary else {}
+
+
+def _download_one(staging: Staging, dest_dir: Path, remote: Any, report: RunReport, policy: RetryPolicy
+                  ) -> str:
+    """Fetch one remote file into place; returns its status and records it in ``report``."""
+    name: str = remote.name
+    try:
+        dest = safe_destination(dest_dir, name)
+    except UnsafePathError as err:
+        report.rejected[name] = err.reason
+        return "rejected"
+    size, md5 = int(remote.size or 0), remote.md5
+    if is_same_file(dest, size, md5):
+        report.skipped.append(name)
+        return "skipped"
+    try:
+        staged = call_with_retry(lambda: _fetch_verified(staging, remote, size, md5), policy)
+        publish(staged, dest)
+    except Exception as exc:
+        report.failed[name] = f"{type(exc).__name__}: {exc}"
+        return "failed"
+    report.downloaded.append(name)
+    report.bytes_written += size
+    return "downloaded"
+
+
+def _fetch_verified(staging: Staging, remote: Any, size: int, md5: str | None) -> Path:
+    """Download into a fresh scratch directory and check size and MD5 against W&B's record."""
+    scratch = staging.scratch_dir()
+    handle = remote.download(root=str(scratch), replace=True)
+    handle.close()
+    staged = scratch.joinpath(*remote.name.split("/"))
+    actual = staged.stat().st_size
+    if actual != size or (md5 and md5_base64(staged) != md5):
+        raise TransientError(f"{remote.name}: downloaded {actual} bytes not matching W&B's size/MD5; retrying")
+    return staged

@@ -1,0 +1,109 @@
+"""Public entry points for one run: download (online) or export (offline) into a directory."""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from ._context import Settings, context_run_id, local_only_run
+from ._offline import export_offline
+from ._online import RunDownloader
+from ._paths import check_id, default_run_path
+from ._report import ProgressListener, RunReport
+from ._wandb_api import api_base_url, make_api, resolve_target
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_FILE_WORKERS = 16
+
+
+def download_wandb_run_dir(
+    run_id: str | None = None,
+    path: str | None = None,
+    include_history: bool = True,
+) -> str:
+    """Download a W&B run's files, ``summary.json`` and (by default) its full history.
+
+    Args:
+        run_id: The run id; defaults to the active run of the Flyte context (``@wandb_init``).
+        path: Target directory; defaults to ``{tempfile.gettempdir()}/wandb_runs/{run_id}``,
+            i.e. ``/tmp/wandb_runs/{run_id}`` unless ``TMPDIR`` says otherwise.
+        include_history: Write every history row to ``metrics_history.json``.
+
+    Entity, project and host come from ``wandb_config(...)`` in the Flyte context. An offline
+    run (``mode="offline"``/``WANDB_MODE=offline``, or one that exists here only as an
+    ``offline-run-*`` directory) is exported from its local run directory, without network.
+
+    Files are fetched concurrently, each written atomically, refused if its name would land
+    outside ``path``, retried on transient failures, and skipped when an identical copy
+    (same size and MD5) is already there, so running it again resumes an interrupted download.
+
+    Returns:
+        The directory, as a string.
+
+    Raises:
+        RuntimeError: run id, entity or project missing, authentication failed, the run does
+            not exist, or some files could not be downloaded (the rest are in place).
+    """
+    report = download_run(run_id, path, include_history)
+    raise_for_report(report)
+    return report.path
+
+
+def export_offline_run(
+    run_dir_or_id: str | os.PathLike[str],
+    path: str | os.PathLike[str] | None = None,
+    include_history: bool = True,
+) -> str:
+    """Export a local (offline) W&B run: files, ``summary.json``, ``metrics_history.json``.
+
+    ``run_dir_or_id`` is a run directory (``wandb/offline-run-<time>-<id>``; its other
+    segments next to it are merged in) or a run id looked up under ``WANDB_DIR``. ``path``
+    defaults to ``{tempfile.gettempdir()}/wandb_runs/{run_id}``. No network is used.
+    """
+    report = export_offline(run_dir_or_id, path, include_history)
+    raise_for_report(report)
+    return report.path
+
+
+def download_run(
+    run_id: str | None = None,
+    path: str | os.PathLike[str] | None = None,
+    include_history: bool = True,
+    *,
+    entity: str | None = None,
+    project: str | None = None,
+    host: str | None = None,
+    listener: ProgressListener | None = None,
+    file_workers: int = DEFAULT_FILE_WORKERS,
+) -> RunReport:
+    """Like :func:`download_wandb_run_dir` but returns the :class:`RunReport` without raising
+    for per-file failures (it still raises for run-level errors)."""
+    settings = Settings.from_context(entity, project, host)
+    run_id = check_id("run_id", run_id if run_id is not None else context_run_id())
+    dest = Path(path).expanduser() if path is not None else default_run_path(run_id)
+    if settings.offline_requested or local_only_run(run_id, settings.wandb_dir):
+        return export_offline(run_id, dest, include_history, settings.wandb_dir, listener)
+    api = make_api(api_base_url(settings.host))
+    target = resolve_target(api, settings.entity, settings.project, f"run {run_id!r}")
+    with ThreadPoolExecutor(file_workers, thread_name_prefix="wandb-download") as pool:
+        return RunDownloader(api, target, pool, listener).download(run_id, dest, include_history)
+
+
+def raise_for_report(report: RunReport) -> None:
+    """Warn about refused file names; raise RuntimeError if files failed."""
+    if report.rejected:
+        message = (
+            f"W&B run {report.run_id}: refused {len(report.rejected)} file name(s) that would be "
+            f"written outside {report.path}: {report.problems()}"
+        )
+        logger.warning(message)
+        warnings.warn(message, UserWarning, stacklevel=3)
+    if not report.ok:
+        raise RuntimeError(
+            f"W&B run {report.run_id}: download into {report.path} is incomplete: {report.problems()}. "
+            "Files already there are complete; run the download again to fetch the rest."
+        )

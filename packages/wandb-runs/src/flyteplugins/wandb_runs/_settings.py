@@ -1,0 +1,213 @@
+"""``wandb.init`` arguments from the decorator and the ``wandb_config`` context.
+
+Precedence for every setting: decorator argument > ``wandb_config()`` in context > default.
+``config`` dicts merge key by key (decorator keys win); every other setting is replaced.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast, get_args
+from urllib.parse import urlsplit
+
+from flyteplugins.wandb_context import RankScope, RunMode, WandbConfig
+
+if TYPE_CHECKING:
+    from flyte.models import TaskContext
+
+ORIGIN_KEY = "flyte"
+"""Config key under which a run records the Flyte execution that created it."""
+
+_RUN_MODES: tuple[str, ...] = get_args(RunMode)
+_RANK_SCOPES: tuple[str, ...] = get_args(RankScope)
+_WANDB_MODES = ("online", "offline", "disabled", "shared", "dryrun", "run")
+_LOCAL_ONLY_MODES = ("offline", "dryrun", "disabled")
+# Settings that describe the run as a whole belong to whoever created it; a task that joins
+# or reuses a run does not send them (it would rename or re-tag the parent's run).
+_CREATOR_ONLY = ("name", "group", "tags", "job_type", "notes")
+_DEFAULT_HOSTS = ("wandb.ai", "www.wandb.ai", "api.wandb.ai")
+
+
+@dataclass(frozen=True)
+class DecoratorOptions:
+    """What ``@wandb_init(...)`` was given; ``None`` means "not set here"."""
+
+    run_mode: RunMode | None = None
+    rank_scope: RankScope | None = None
+    download_logs: bool | None = None
+    project: str | None = None
+    entity: str | None = None
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` naming the bad argument and the fix."""
+        _check_choice("run_mode", self.run_mode, _RUN_MODES)
+        _check_choice("rank_scope", self.rank_scope, _RANK_SCOPES)
+        _check_choice("mode", self.kwargs.get("mode"), _WANDB_MODES)
+        if self.download_logs is not None and not isinstance(self.download_logs, bool):
+            raise ValueError(f"@wandb_init(download_logs={self.download_logs!r}): use True or False.")
+        for name in ("project", "entity"):
+            _check_str(name, getattr(self, name))
+        for name in ("id", "name", "group", "host"):
+            _check_str(name, self.kwargs.get(name))
+        tags = self.kwargs.get("tags")
+        if tags is not None and (isinstance(tags, str) or not all(isinstance(t, str) for t in tags)):
+            raise ValueError(f"@wandb_init(tags={tags!r}): tags must be a list of strings, e.g. ['v1'].")
+        config = self.kwargs.get("config")
+        if config is not None and not isinstance(config, Mapping):
+            raise ValueError(f"@wandb_init(config={config!r}): config must be a dict of hyperparameters.")
+
+
+def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
+    if value is not None and value not in choices:
+        allowed = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"@wandb_init({name}={value!r}) is not valid; use one of {allowed}.")
+
+
+def _check_str(name: str, value: Any) -> None:
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"@wandb_init({name}={value!r}): {name} must be a string.")
+
+
+@dataclass(frozen=True)
+class ResolvedSettings:
+    """The merged settings for one task invocation."""
+
+    run_mode: RunMode
+    rank_scope: RankScope
+    download_logs: bool
+    explicit_id: str | None
+    init_kwargs: dict[str, Any]
+
+    @property
+    def project(self) -> str | None:
+        return self.init_kwargs.get("project")
+
+    @property
+    def entity(self) -> str | None:
+        return self.init_kwargs.get("entity")
+
+
+def resolve(
+    options: DecoratorOptions, context: WandbConfig | None, parent_run_id: str | None = None
+) -> ResolvedSettings:
+    """Merge decorator options over the context config.
+
+    An ``id`` that only came from the context and names the parent's run is not reused: it was
+    inherited from the task that created that run, and a second run cannot take it.
+    """
+    ctx = context or WandbConfig()
+    merged: dict[str, Any] = dict(ctx.kwargs or {})
+    for name in ("project", "entity", "name", "tags", "mode", "group"):
+        value = getattr(ctx, name)
+        if value is not None:
+            merged[name] = value
+    decorator_kwargs = dict(options.kwargs)
+    config = {**(ctx.config or {}), **(decorator_kwargs.pop("config", None) or {})}
+    merged.update(decorator_kwargs)
+    for name in ("project", "entity"):
+        value = getattr(options, name)
+        if value is not None:
+            merged[name] = value
+    if config:
+        merged["config"] = config
+
+    explicit_id = merged.pop("id", None)
+    if explicit_id is None and ctx.id is not None and ctx.id != parent_run_id:
+        explicit_id = ctx.id
+    host = merged.pop("host", None) or ctx.host
+    base_url = _api_base_url(host)
+    if base_url:
+        merged["settings"] = with_settings(merged.get("settings"), base_url=base_url)
+
+    return ResolvedSettings(
+        run_mode=options.run_mode or ctx.run_mode or "auto",
+        rank_scope=options.rank_scope or ctx.rank_scope or "global",
+        download_logs=bool(
+            options.download_logs if options.download_logs is not None else ctx.download_logs
+        ),
+        explicit_id=explicit_id,
+        init_kwargs=merged,
+    )
+
+
+def _api_base_url(host: str | None) -> str | None:
+    """The API URL of a self-hosted W&B server (it serves UI and API on one host).
+
+    The public host ``https://wandb.ai`` keeps the SDK's default API URL.
+    """
+    if not host:
+        return None
+    parts = urlsplit(host.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"W&B host {host!r} is not an http(s) URL; use e.g. host='https://wandb.example.com'.")
+    if parts.hostname in _DEFAULT_HOSTS:
+        return None
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+
+def with_settings(existing: Any, **updates: Any) -> Any:
+    """A ``wandb.Settings`` with ``updates`` applied over ``existing`` (a ``Settings``, a dict or
+    ``None``). The caller's object is never modified: a decorator's settings serve every call."""
+    import wandb
+
+    if existing is None:
+        return wandb.Settings(**updates)
+    if isinstance(existing, Mapping):
+        return wandb.Settings(**{**existing, **updates})
+    settings = cast("wandb.Settings", existing).model_copy(deep=True)
+    for name, value in updates.items():
+        setattr(settings, name, value)
+    return settings
+
+
+def effective_mode(init_kwargs: Mapping[str, Any]) -> str:
+    """The W&B mode a ``wandb.init`` with these arguments will use."""
+    mode = init_kwargs.get("mode")
+    settings = init_kwargs.get("settings")
+    if mode is None and settings is not None:
+        mode = settings.get("mode") if isinstance(settings, Mapping) else getattr(settings, "mode", None)
+    if mode is None:
+        mode = os.environ.get("WANDB_MODE")
+    return mode or "online"
+
+
+def shared_mode_kwargs(init_kwargs: dict[str, Any], *, primary: bool, label: str) -> dict[str, Any]:
+    """Arguments for one writer of a W&B shared-mode run.
+
+    Only the primary writes the run's metadata files and sets its finish state. Shared mode
+    needs a W&B server; offline and disabled runs keep their mode (each process writes its own
+    local run directory, labelled, and ``wandb sync`` uploads them later).
+    """
+    out = dict(init_kwargs)
+    updates: dict[str, Any] = {"x_primary": primary, "x_label": label, "x_update_finish_state": primary}
+    if effective_mode(out) not in _LOCAL_ONLY_MODES:
+        out.pop("mode", None)
+        updates["mode"] = "shared"
+    out["settings"] = with_settings(out.get("settings"), **updates)
+    return out
+
+
+def without_creator_settings(init_kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in init_kwargs.items() if k not in _CREATOR_ONLY}
+
+
+def flyte_origin(tctx: TaskContext) -> dict[str, Any]:
+    """Where a run comes from: the Flyte run, action, project, domain and attempt."""
+    action = tctx.action
+    return {
+        "run_name": action.run_name,
+        "action_name": action.name,
+        "project": action.project,
+        "domain": action.domain,
+        "attempt": tctx.attempt_number,
+    }
+
+
+def with_origin(init_kwargs: dict[str, Any], origin: dict[str, Any]) -> dict[str, Any]:
+    """``init_kwargs`` whose config also records ``origin`` (a user's own ``flyte`` key wins)."""
+    config = dict(init_kwargs.get("config") or {})
+    config.setdefault(ORIGIN_KEY, origin)
+    return {**init_kwargs, "config": config}

@@ -1,0 +1,149 @@
+"""Running one offline trial: the objective gets the trial's parameters the way wandb.agent
+hands them over, and what W&B recorded for the run is read back afterwards."""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .._objective import call_objective
+from ._store import FAILED, FINISHED
+
+# ``wandb.run`` and W&B's settings are process-wide, so trials of one process take turns.
+# Agents in separate processes (or pods) still run their trials in parallel.
+_TRIAL_LOCK = threading.Lock()
+
+# The W&B settings a trial points at itself, restored afterwards.
+_TRIAL_SETTINGS = ("run_id", "sweep_param_path", "run_group", "mode", "project", "entity")
+
+
+@dataclass
+class TrialOutcome:
+    state: str
+    summary_metric: float | None = None
+    metric_history: list[float] = field(default_factory=list)
+    exit_code: int | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class TrialSpec:
+    run_id: str
+    param_path: Path
+    group: str
+    project: str | None
+    entity: str | None
+    metric_name: str | None
+
+
+def run_trial(function: Callable[[], Any], spec: TrialSpec) -> TrialOutcome:
+    """Run the objective as one offline W&B run of the sweep and report how it went."""
+    with _TRIAL_LOCK, _trial_settings(spec) as wandb_dir:
+        error = _call_on_fresh_thread(function, spec.run_id)
+    return read_outcome(spec, wandb_dir, error)
+
+
+@contextmanager
+def _trial_settings(spec: TrialSpec) -> Iterator[str]:
+    """Point W&B's process settings at the trial, as ``wandb.agent`` does with ``WANDB_RUN_ID``
+    and ``WANDB_SWEEP_PARAM_PATH``: an unmodified ``wandb.init()`` then creates the trial's
+    run with the parameters in ``wandb.run.config``. Yields the directory runs are written to.
+
+    The sweep id goes into the run's group, not W&B's ``sweep_id`` field: the sweep exists only
+    on this machine, and the runs must sync later as ordinary runs with ``wandb sync``.
+    """
+    from wandb.sdk import wandb_setup
+
+    setup = wandb_setup.singleton()
+    settings = setup.settings
+    saved = {name: getattr(settings, name) for name in _TRIAL_SETTINGS}
+    saved_sweep_config = getattr(setup, "_sweep_config", None)
+    try:
+        settings.run_id = spec.run_id
+        settings.sweep_param_path = str(spec.param_path)
+        settings.run_group = spec.group
+        settings.mode = "offline"
+        if spec.project:
+            settings.project = spec.project
+        if spec.entity:
+            settings.entity = spec.entity
+        yield settings.wandb_dir
+    finally:
+        for name, value in saved.items():
+            setattr(settings, name, value)
+        # The SDK caches the last parameters file it read; without this a later plain
+        # wandb.init() in this process would still receive the last trial's parameters.
+        if hasattr(setup, "_sweep_config"):
+            setup._sweep_config = saved_sweep_config
+
+
+def _call_on_fresh_thread(function: Callable[[], Any], run_id: str) -> BaseException | None:
+    """Like ``wandb.agent``: the objective runs on a new thread (no Flyte context, no event
+    loop), and its run is finished afterwards, as failed if the objective raised."""
+    import wandb
+
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            call_objective(function)
+            wandb.finish()
+        except BaseException as exc:
+            errors.append(exc)
+            traceback.print_exc()
+            if wandb.run is not None:
+                wandb.finish(exit_code=1)
+
+    thread = threading.Thread(target=target, name=f"wandb-sweep-trial-{run_id}", daemon=True)
+    thread.start()
+    thread.join()
+    return errors[0] if errors else None
+
+
+def read_outcome(spec: TrialSpec, wandb_dir: str, error: BaseException | None) -> TrialOutcome:
+    """The trial's state and metric, from the run's record log."""
+    from flyteplugins.wandb_artifacts.records import find_offline_run_dirs, read_run_dirs
+
+    run_dirs = find_offline_run_dirs(spec.run_id, wandb_dir)
+    if not run_dirs:
+        reason = (
+            f"{type(error).__name__}: {error}"
+            if error is not None
+            else "the objective created no W&B run with the trial's id; call wandb.init() without "
+            "id= (and finish any other run active in this process before starting the agent)"
+        )
+        return TrialOutcome(state=FAILED, error=reason, exit_code=None)
+    recorded = read_run_dirs(run_dirs)
+    metric_summary, history = _metric_values(recorded.summary, recorded.history, spec.metric_name)
+    failed = error is not None or recorded.exit_code not in (0, None)
+    return TrialOutcome(
+        state=FAILED if failed else FINISHED,
+        summary_metric=metric_summary,
+        metric_history=history,
+        exit_code=recorded.exit_code,
+        error=None if error is None else f"{type(error).__name__}: {error}",
+    )
+
+
+def _metric_values(
+    summary: dict[str, Any], history: list[dict[str, Any]], metric: str | None
+) -> tuple[float | None, list[float]]:
+    if metric is None:
+        return None, []
+    values = [row[metric] for row in history if _is_number(row.get(metric))]
+    value = summary.get(metric)
+    if value is None and "." in metric:  # the summary keeps nested dicts, history flattens them
+        node: Any = summary
+        for part in metric.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        value = node
+    return (float(value) if _is_number(value) else None), [float(v) for v in values]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
