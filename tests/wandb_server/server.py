@@ -114,10 +114,6 @@ class _QuietHTTPServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-# Queries wandb.init sends for itself: exempt from faults unless ``include_writes``.
-_INIT_QUERIES = {"Viewer", "ServerFeaturesQuery", "RunResumeStatus", "ServerInfo", "ProbeServerCapabilities"}
-
-
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_state: WandbServer
@@ -235,13 +231,22 @@ def _operation_name(body: bytes) -> str:
 
 
 def _is_write(handler: BaseHTTPRequestHandler, path: str, body: bytes) -> bool:
-    """Whether a request is part of logging a run (exempt from faults by default)."""
+    """Whether a request belongs to logging a run rather than reading one back.
+
+    Reads are file downloads and GraphQL queries sent by ``wandb.Api()`` (its requests carry
+    the "W&B Public Client" User-Agent; a live run's wandb-core sends "wandb-core").
+    """
+    if handler.command == "GET":
+        return False
     if path != "/graphql":
-        return handler.command != "GET"
-    if _operation_name(body) in _INIT_QUERIES:
         return True
-    query = json.loads(body or b"{}").get("query", "")
-    return query.lstrip().startswith("mutation")
+    if not handler.headers.get("User-Agent", "").startswith("W&B Public Client"):
+        return True
+    try:
+        doc = graphql.parse(json.loads(body or b"{}").get("query") or "")
+    except (ValueError, graphql.GraphQLError):
+        return False
+    return any(op.kind == "mutation" for op in doc.operations)
 
 
 def iter_server(storage_dir: Path | None = None) -> Iterator[WandbServer]:

@@ -141,9 +141,12 @@ class _RichListener(ProgressListener):
 
 
 def _summary_table(reports: list[RunReport]) -> Table:
-    table = Table(title="W&B download summary")
-    for column in ("run", "source", "downloaded", "skipped", "refused", "failed", "history rows", "path"):
-        table.add_column(column, justify="right" if column not in ("run", "source", "path") else "left")
+    table = Table(title="W&B download summary", caption="new/skipped/refused/failed: files; rows: history rows")
+    table.add_column("run", overflow="fold")
+    table.add_column("source")
+    for column in ("new", "skipped", "refused", "failed", "rows"):
+        table.add_column(column, justify="right")
+    table.add_column("path", overflow="fold", min_width=20)
     for r in reports:
         status = "[green]" if r.ok and not r.rejected else "[red]"
         table.add_row(

@@ -40,38 +40,19 @@ def _segment(value: str) -> str:
     return "".join(part if i % 2 else quote(part, safe="") for i, part in enumerate(parts))
 
 
-# A link renderer sees the same few hosts, entities, projects and run ids over and over.
-_URL_CACHE: dict[tuple[str | None, ...], str] = {}
-_URL_CACHE_MAX = 8192
+# A link renderer sees the same few hosts, entities, projects and run ids over and over, so
+# finished URLs are kept by their parts; hot paths read ``URLS.get(parts)`` before building.
+URLS: dict[tuple[str | None, ...], str] = {}
+_URLS_MAX = 8192
 
 
 def build_url(host: str | None, *segments: str) -> str:
     """``{host}/{seg}/{seg}...`` with every segment percent-encoded (``/``, ``?``, ``#`` too)."""
     key = (host, *segments)
-    url = _URL_CACHE.get(key)
+    url = URLS.get(key)
     if url is None:
-        url = _remember(key, _compose(host, segments))
+        if len(URLS) >= _URLS_MAX:
+            URLS.clear()
+        base = safe_host(host)
+        url = URLS[key] = base + "".join("/" + _segment(s) for s in segments) if segments else base
     return url
-
-
-def page_url(host: str | None, entity: str, project: str, kind: str, item: str) -> str:
-    """``{host}/{entity}/{project}/{kind}/{item}``: :func:`build_url` for the hot path."""
-    key = (host, entity, project, kind, item)
-    url = _URL_CACHE.get(key)
-    if url is None:
-        url = _remember(key, _compose(host, (entity, project, kind, item)))
-    return url
-
-
-def _remember(key: tuple[str | None, ...], url: str) -> str:
-    if len(_URL_CACHE) >= _URL_CACHE_MAX:
-        _URL_CACHE.clear()
-    _URL_CACHE[key] = url
-    return url
-
-
-def _compose(host: str | None, segments: tuple[str, ...]) -> str:
-    base = safe_host(host)
-    if not segments:
-        return base
-    return base + "/" + "/".join(_segment(s) for s in segments)

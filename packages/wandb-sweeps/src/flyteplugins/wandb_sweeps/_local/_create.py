@@ -7,6 +7,7 @@ from typing import Any
 
 from ._engine import SERVER_ONLY_KEYS, to_plain, validate_config
 from ._store import FAILED, FINISHED, LocalSweep, SweepStore, Trial, new_id
+from ._trial import metric_values
 
 
 def create_local_sweep(
@@ -53,7 +54,7 @@ def _run_cap(value: Any) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"run_cap must be a positive integer (the most runs the sweep may have), got {value!r}.")
+        raise ValueError(f"run_cap must be a positive integer (most runs in the sweep), got {value!r}.")
     return value
 
 
@@ -70,13 +71,12 @@ def _prior_trial(run_id: str, config: dict[str, Any]) -> Trial:
     names = list(config.get("parameters", {}))
     params = {name: {"value": to_plain(recorded.config[name])} for name in names if name in recorded.config}
     metric = (config.get("metric") or {}).get("name")
-    history = [float(row[metric]) for row in recorded.history if metric and isinstance(row.get(metric), (int, float))]
-    summary = recorded.summary.get(metric) if metric else None
+    summary, history = metric_values(recorded.summary, recorded.history, metric)
     return Trial(
         run_id=run_id,
         params=params,
         state=FINISHED if recorded.exit_code == 0 else FAILED,
-        summary_metric=float(summary) if isinstance(summary, (int, float)) else None,
+        summary_metric=summary,
         metric_history=history,
         exit_code=recorded.exit_code,
         prior=True,

@@ -119,7 +119,7 @@ def read_outcome(spec: TrialSpec, wandb_dir: str, error: BaseException | None) -
         )
         return TrialOutcome(state=FAILED, error=reason, exit_code=None)
     recorded = read_run_dirs(run_dirs)
-    metric_summary, history = _metric_values(recorded.summary, recorded.history, spec.metric_name)
+    metric_summary, history = metric_values(recorded.summary, recorded.history, spec.metric_name)
     failed = error is not None or recorded.exit_code not in (0, None)
     return TrialOutcome(
         state=FAILED if failed else FINISHED,
@@ -130,20 +130,20 @@ def read_outcome(spec: TrialSpec, wandb_dir: str, error: BaseException | None) -
     )
 
 
-def _metric_values(
+def metric_values(
     summary: dict[str, Any], history: list[dict[str, Any]], metric: str | None
 ) -> tuple[float | None, list[float]]:
     if metric is None:
         return None, []
-    values = [row[metric] for row in history if _is_number(row.get(metric))]
+    values = [row[metric] for row in history if is_number(row.get(metric))]
     value = summary.get(metric)
     if value is None and "." in metric:  # the summary keeps nested dicts, history flattens them
         node: Any = summary
         for part in metric.split("."):
             node = node.get(part) if isinstance(node, dict) else None
         value = node
-    return (float(value) if _is_number(value) else None), [float(v) for v in values]
+    return (float(value) if is_number(value) else None), [float(v) for v in values]
 
 
-def _is_number(value: Any) -> bool:
+def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value

@@ -1,0 +1,63 @@
+"""Running a scenario script under an interpreter and summarising repeated measurements."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SCENARIOS = Path(__file__).resolve().parent / "scenarios"
+
+
+def run_script(python: str, script: str, *args: str, env: dict[str, str] | None = None, timeout: float = 1800) -> dict:
+    """Run ``scenarios/<script>`` in a fresh interpreter; it prints one JSON object last."""
+    proc = subprocess.run(
+        [python, str(SCENARIOS / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"{script} {' '.join(args)} failed under {python}:\n{proc.stderr[-4000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@dataclass
+class Measured:
+    values: list[float]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def best(self) -> float:
+        return min(self.values)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values)
+
+
+def repeat(times: int, measure: Callable[[], dict], key: str) -> Measured:
+    results = [measure() for _ in range(times)]
+    return Measured([r[key] for r in results], extra=results[-1])
+
+
+@dataclass
+class Row:
+    scenario: str
+    unit: str
+    reference: Measured
+    ours: Measured
+    target: str
+    met: bool
+    note: str = ""
+
+    def ratio(self) -> float:
+        """reference / ours on the best figure: > 1 means ours is better (lower)."""
+        return self.reference.best / self.ours.best if self.ours.best else float("inf")

@@ -1,0 +1,59 @@
+"""Formatting benchmark rows as a table and as bench/results.md."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+from importlib.metadata import version
+
+from harness import Row
+
+
+def _fmt(value: float, unit: str) -> str:
+    if unit == "s":
+        if value < 1e-3:
+            return f"{value * 1e6:.2f} µs"
+        if value < 1:
+            return f"{value * 1e3:.1f} ms"
+        return f"{value:.2f} s"
+    if unit == "MiB":
+        return f"{value:.0f} MiB"
+    return f"{value:g} {unit}"
+
+
+def format_row(number: int, row: Row) -> str:
+    return (
+        f"[{number}] {row.scenario}: reference {_fmt(row.reference.best, row.unit)} "
+        f"(median {_fmt(row.reference.median, row.unit)}), ours {_fmt(row.ours.best, row.unit)} "
+        f"(median {_fmt(row.ours.median, row.unit)}), ratio {row.ratio():.2f}x — target {row.target}: "
+        f"{'met' if row.met else 'MISSED'}{'; ' + row.note if row.note else ''}"
+    )
+
+
+def table(rows: list[Row], numbers: list[int]) -> str:
+    lines = [
+        "| # | scenario | reference (min / median) | ours (min / median) | ratio ref/ours | target | met | notes |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for number, row in zip(numbers, rows):
+        lines.append(
+            f"| {number} | {row.scenario} "
+            f"| {_fmt(row.reference.best, row.unit)} / {_fmt(row.reference.median, row.unit)} "
+            f"| {_fmt(row.ours.best, row.unit)} / {_fmt(row.ours.median, row.unit)} "
+            f"| {row.ratio():.2f}x | {row.target} | {'yes' if row.met else 'NO'} | {row.note} |"
+        )
+    return "\n".join(lines)
+
+
+def results_markdown(table_text: str, repeats: int) -> str:
+    facts = [
+        f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}",
+        f"- machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
+        f"- python {platform.python_version()}, flyte {version('flyte')}, wandb {version('wandb')}",
+        "- reference: flyteplugins-wandb 2.12.1 in bench/.venv-reference (same flyte and wandb)",
+        f"- repeats per figure: {repeats}; ratio = reference / ours on the min (> 1: ours is better)",
+    ]
+    return "# Benchmark results\n\nProduced by `uv run python bench/run.py`.\n\n" + "\n".join(facts) + (
+        "\n\n" + table_text + "\n"
+    )

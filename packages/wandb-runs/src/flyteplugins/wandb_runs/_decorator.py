@@ -1,0 +1,137 @@
+"""``@wandb_init``: a W&B run around a Flyte task or a plain function (a sweep objective)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import FrameType
+from typing import Any, TypeVar, overload
+
+import flyte
+from flyte._task import AsyncFunctionTaskTemplate
+from flyteplugins.wandb_context import RankScope, RunMode, get_wandb_context, keys
+
+from . import _misuse
+from ._distributed import detect_distributed
+from ._links import add_wandb_links
+from ._plan import RunPlan, plan_function_in_task, plan_outside_flyte, plan_task_run
+from ._settings import DecoratorOptions, resolve
+from ._wrap import WRAPPED_MARKER, run_around
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@overload
+def wandb_init(_func: F) -> F: ...
+
+
+@overload
+def wandb_init(
+    _func: None = None,
+    *,
+    run_mode: RunMode | None = None,
+    rank_scope: RankScope | None = None,
+    download_logs: bool | None = None,
+    project: str | None = None,
+    entity: str | None = None,
+    **kwargs: Any,
+) -> Callable[[F], F]: ...
+
+
+def wandb_init(
+    _func: F | None = None,
+    *,
+    run_mode: RunMode | None = None,
+    rank_scope: RankScope | None = None,
+    download_logs: bool | None = None,
+    project: str | None = None,
+    entity: str | None = None,
+    **kwargs: Any,
+) -> F | Callable[[F], F]:
+    """Run a Flyte task (or a plain function, e.g. a sweep objective) inside a W&B run.
+
+    Use it bare or with arguments, as the outermost decorator::
+
+        @wandb_init(project="my-project")
+        @env.task
+        async def train() -> None:
+            get_wandb_run().log({"loss": 0.1})
+
+    Args:
+        run_mode: ``"auto"`` (default: reuse the parent task's run, else create one), ``"new"``
+            (always a new run) or ``"shared"`` (always the parent's run; error without one).
+        rank_scope: in distributed training, ``"global"`` (default: one run for the job) or
+            ``"worker"`` (one run per worker node).
+        download_logs: export the run's files as a trace output after the run finished
+            (``None``: the ``wandb_config(download_logs=...)`` value).
+        project: W&B project (beats ``wandb_config``).
+        entity: W&B entity (beats ``wandb_config``).
+        **kwargs: further ``wandb.init()`` arguments (``id``, ``name``, ``tags``, ``config``,
+            ``group``, ``mode``, ``settings``, ...) and ``host`` for a self-hosted W&B server.
+            They apply to this task only; use ``wandb_config`` to pass settings to children.
+
+    Raises:
+        ValueError: an invalid ``run_mode``/``rank_scope``/argument, or a ``flyte.trace``.
+    """
+    options = DecoratorOptions(
+        run_mode=run_mode,
+        rank_scope=rank_scope,
+        download_logs=download_logs,
+        project=project,
+        entity=entity,
+        kwargs=kwargs,
+    )
+    options.validate()
+
+    def decorate(func: F) -> F:
+        if isinstance(func, AsyncFunctionTaskTemplate):
+            return _decorate_task(func, options)  # type: ignore[return-value]
+        if not callable(func):
+            raise ValueError(f"@wandb_init decorates Flyte tasks and functions, not {func!r}.")
+        if _misuse.is_flyte_trace(func):
+            raise _misuse.trace_error(func)
+        return _decorate_function(func, options)
+
+    if _func is None:
+        return decorate
+    return decorate(_func)
+
+
+def _decorate_task(task: AsyncFunctionTaskTemplate, options: DecoratorOptions) -> AsyncFunctionTaskTemplate:
+    if getattr(task.func, WRAPPED_MARKER, False):
+        raise ValueError(f"Task {task.name!r} is already decorated with @wandb_init; apply it once.")
+    task_name = task.name
+
+    def planner(_caller: FrameType | None) -> RunPlan:
+        tctx = flyte.ctx()
+        settings = resolve(options, get_wandb_context(), _parent_run_id())
+        if tctx is None:
+            return plan_outside_flyte(settings)
+        return plan_task_run(settings, tctx, task_name, detect_distributed())
+
+    # The task is changed in place rather than copied with override(): its TaskEnvironment
+    # holds this very object, and deployment reads the links and body from there.
+    add_wandb_links(task, options)
+    task.func = run_around(task.func, planner)
+    return task
+
+
+def _decorate_function(func: F, options: DecoratorOptions) -> F:
+    def planner(caller: FrameType | None) -> RunPlan:
+        tctx = flyte.ctx()
+        if tctx is None:
+            return plan_outside_flyte(resolve(options, None))
+        if _misuse.in_trace():
+            raise _misuse.nested_trace_error(func)
+        if _misuse.called_by_flyte(caller):
+            raise _misuse.order_error(func)
+        settings = resolve(options, get_wandb_context(), _parent_run_id())
+        return plan_function_in_task(settings, tctx, getattr(func, "__qualname__", repr(func)))
+
+    return run_around(func, planner)
+
+
+def _parent_run_id() -> str | None:
+    tctx = flyte.ctx()
+    if tctx is None or not tctx.custom_context:
+        return None
+    return tctx.custom_context.get(keys.RUN_ID_KEY)

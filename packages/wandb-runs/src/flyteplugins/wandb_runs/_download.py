@@ -1,0 +1,33 @@
+"""``download_logs=True``: after the run finished, export its files as a trace output."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from typing import Any
+
+
+def _download_call(run_id: str) -> Any:
+    # Imported on use: the artifacts package is only needed when downloads are asked for.
+    from flyteplugins.wandb_artifacts import download_wandb_run_logs
+
+    return download_wandb_run_logs(run_id)
+
+
+async def download_logs_async(run_id: str) -> Any:
+    result = _download_call(run_id)
+    if inspect.isawaitable(result):
+        result = await result
+    return result
+
+
+def download_logs_sync(run_id: str) -> Any:
+    """From a sync task body, which Flyte runs in its own thread without an event loop."""
+    result = _download_call(run_id)
+    if inspect.isawaitable(result):
+        return asyncio.run(_awaited(result))
+    return result
+
+
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable

@@ -1,0 +1,129 @@
+"""Carrying out a run plan: start the run, expose it to the body, finish it.
+
+Exposure is scoped: the run id goes into ``custom_context`` (children, links) and the run
+object into task-local data (traces) for the body only; leaving the scope restores the
+previous context exactly, also when the body raises and under concurrent children.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from flyteplugins.wandb_context import keys, scoped_task_context
+
+from . import _registry
+from ._access import RUN_DATA_KEY, objective_run
+from ._plan import RunPlan
+from ._settings import effective_mode
+
+if TYPE_CHECKING:
+    from wandb.sdk.wandb_run import Run
+
+logger = logging.getLogger(__name__)
+
+_MISSING = object()
+
+
+class RunScope:
+    """One invocation's run: ``start()``, then ``exposed()`` around the body, then ``finish()``."""
+
+    def __init__(self, plan: RunPlan) -> None:
+        self.plan = plan
+        self.run: Run | None = None
+
+    @property
+    def needs_wandb_init(self) -> bool:
+        return self.plan.kind in ("create", "join")
+
+    def start(self) -> Run | None:
+        """Start (or look up) the run. Blocks while ``wandb.init`` runs."""
+        kind = self.plan.kind
+        if kind == "skip":
+            return None
+        if kind == "reuse":
+            self.run = self._live_run()
+            self._merge_config(self.run)
+            return self.run
+        self.run = _init(self.plan.init_kwargs)
+        return self.run
+
+    def _live_run(self) -> Run:
+        run_id = self.plan.run_id or ""
+        run = _registry.live_run(run_id)
+        if run is None:
+            raise RuntimeError(
+                f"The parent W&B run {run_id!r} finished before this task started; a child that "
+                f"shares its parent's run must be awaited inside the parent task."
+            )
+        return run
+
+    def _merge_config(self, run: Run) -> None:
+        """Config given to this call (a ``wandb_config`` override, the decorator) lands in the
+        shared run; values it already has are not written again."""
+        wanted = self.plan.settings.init_kwargs.get("config") or {}
+        changed = {k: v for k, v in wanted.items() if run.config.get(k, _MISSING) != v}
+        if changed:
+            run.config.update(changed, allow_val_change=True)
+
+    @contextmanager
+    def exposed(self) -> Iterator[Run | None]:
+        """The body's view: ``get_wandb_run()`` and children see this run."""
+        if not self.plan.in_flyte_task:
+            token = objective_run.set(self.run)
+            try:
+                yield self.run
+            finally:
+                objective_run.reset(token)
+            return
+        set_keys = {keys.RUN_ID_KEY: self.run.id} if self.run is not None else None
+        with scoped_task_context(set_keys=set_keys, data={RUN_DATA_KEY: self.run}):
+            yield self.run
+
+    def finish(self, failed: bool) -> None:
+        """Finish the writer this invocation started: exit code 1 when the body raised.
+
+        Reused runs are left to the task that owns them.
+        """
+        run = self.run
+        if run is None or not self.plan.owns_writer:
+            return
+        try:
+            run.finish(exit_code=1 if failed else 0)
+        finally:
+            _registry.unregister(run)
+
+    def finish_after_failure(self) -> None:
+        """Finish as failed without masking the body's exception."""
+        try:
+            self.finish(failed=True)
+        except Exception:
+            logger.exception("Could not finish W&B run %s after the task failed", self.plan.run_id)
+
+
+def _init(init_kwargs: dict[str, Any]) -> Run:
+    import wandb
+
+    kwargs = dict(init_kwargs)
+    with _registry.init_lock:
+        if "reinit" not in kwargs and wandb.setup().most_recent_active_run is not None:
+            # Several runs live side by side in one process (concurrent children, a parent
+            # and its "new" child); the first one alone also becomes ``wandb.run``.
+            kwargs["reinit"] = "create_new"
+        try:
+            run = wandb.init(**kwargs)
+        except Exception as exc:
+            raise RuntimeError(_init_failure(kwargs, exc)) from exc
+        _registry.register(run)
+    return run
+
+
+def _init_failure(kwargs: dict[str, Any], exc: BaseException) -> str:
+    return (
+        f"wandb.init failed for project={kwargs.get('project')!r}, entity={kwargs.get('entity')!r}, "
+        f"mode={effective_mode(kwargs)!r}, run id={kwargs.get('id')!r}: {type(exc).__name__}: {exc}. "
+        f"Check the project/entity names and WANDB_API_KEY, or run without a W&B server using "
+        f"wandb_config(mode='offline')."
+    )

@@ -1,0 +1,87 @@
+"""Sync and async wrappers that run a function inside a W&B run.
+
+The run is started before the body, exposed to it, and finished after it: exit code 0, or 1
+when the body raised (the body's exception then propagates unchanged). In async bodies the
+blocking ``wandb.init``/``finish`` calls run in a worker thread so concurrent children keep
+running; reusing a live run never leaves the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import sys
+from collections.abc import Callable
+from types import FrameType
+from typing import Any, TypeVar
+
+from ._download import download_logs_async, download_logs_sync
+from ._lifecycle import RunScope
+from ._plan import RunPlan
+
+F = TypeVar("F", bound=Callable[..., Any])
+Planner = Callable[[FrameType | None], RunPlan]
+"""Decides the run for one call; gets the caller's frame (to recognise Flyte as the caller)."""
+
+WRAPPED_MARKER = "__flyteplugins_wandb_init__"
+
+
+def _download_target(scope: RunScope) -> str | None:
+    if scope.plan.download_after and scope.run is not None:
+        return scope.run.id
+    return None
+
+
+def run_around(func: F, planner: Planner) -> F:
+    """``func`` wrapped so every call runs inside the run ``planner`` picks."""
+    wrapper = _async_wrapper(func, planner) if inspect.iscoroutinefunction(func) else _sync_wrapper(func, planner)
+    setattr(wrapper, WRAPPED_MARKER, True)
+    return wrapper  # type: ignore[return-value]
+
+
+def _sync_wrapper(func: Callable[..., Any], planner: Planner) -> Callable[..., Any]:
+    @functools.wraps(func)
+    def sync_body(*args: Any, **kwargs: Any) -> Any:
+        scope = RunScope(planner(sys._getframe(1)))
+        scope.start()
+        try:
+            with scope.exposed():
+                result = func(*args, **kwargs)
+        except BaseException:
+            scope.finish_after_failure()
+            raise
+        scope.finish(failed=False)
+        run_id = _download_target(scope)
+        if run_id is not None:
+            download_logs_sync(run_id)
+        return result
+
+    return sync_body
+
+
+def _async_wrapper(func: Callable[..., Any], planner: Planner) -> Callable[..., Any]:
+    @functools.wraps(func)
+    async def async_body(*args: Any, **kwargs: Any) -> Any:
+        scope = RunScope(planner(sys._getframe(1)))
+        blocking = scope.needs_wandb_init
+        await _call(blocking, scope.start)
+        try:
+            with scope.exposed():
+                result = await func(*args, **kwargs)
+        except BaseException:
+            await _call(blocking, scope.finish_after_failure)
+            raise
+        await _call(blocking, scope.finish, False)
+        run_id = _download_target(scope)
+        if run_id is not None:
+            await download_logs_async(run_id)
+        return result
+
+    return async_body
+
+
+async def _call(in_thread: bool, fn: Callable[..., Any], *args: Any) -> Any:
+    if in_thread:
+        return await asyncio.to_thread(fn, *args)
+    return fn(*args)

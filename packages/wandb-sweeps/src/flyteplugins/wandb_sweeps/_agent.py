@@ -1,0 +1,101 @@
+"""``run_sweep_agent``: one agent call for online and offline sweeps."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from flyteplugins.wandb_context import get_wandb_context, get_wandb_sweep_context
+
+from ._mode import is_offline
+from ._objective import as_sync_objective, check_objective
+
+# wandb.agent keeps its state in process globals (environment variables, the SDK singleton),
+# so two agents in one process (sync Flyte tasks run on threads) must take turns.
+_ONLINE_AGENT_LOCK = threading.Lock()
+
+
+def run_sweep_agent(
+    sweep_id: str,
+    function: Callable[[], Any],
+    count: int | None = None,
+    project: str | None = None,
+    entity: str | None = None,
+    max_consecutive_failed_runs: int | None = None,
+    **kwargs: Any,
+) -> None:
+    """Run sweep trials: each calls ``function()`` (the objective, which reads its hyperparameters
+    from ``wandb.run.config`` and logs the sweep's metric) as one W&B run of the sweep.
+
+    Online this is ``wandb.agent`` (the W&B server's controller picks the parameters). For an
+    offline sweep (one created on this machine by a ``@wandb_sweep`` task in offline mode) W&B's
+    sweep engine picks them locally; agents in threads and processes of this machine share the
+    sweep through its state directory. ``count`` bounds this agent's trials (``None``: until the
+    grid is exhausted or the sweep's ``run_cap`` is reached; random and bayes run forever). A
+    trial whose objective raises is recorded as failed and the agent goes on.
+
+    ``async def`` objectives are awaited. Within one process trials run one at a time, because
+    ``wandb.run`` is process-wide; agents in separate tasks on a cluster run in parallel.
+    Extra keyword arguments go to ``wandb.agent`` (online only).
+    """
+    check_objective(function)
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
+        raise ValueError(f"count must be a positive number of trials (or None for no limit), got {count!r}.")
+    local = _local_store(sweep_id)
+    if local is not None:
+        from ._local import run_local_agent
+
+        run_local_agent(sweep_id, function, count, max_consecutive_failed_runs)
+        return
+    if is_offline():
+        local_root = _local_root()
+        raise ValueError(
+            f"No offline sweep {sweep_id!r} under {local_root!r}, and W&B is in offline mode. Create the "
+            "sweep with a @wandb_sweep task in offline mode and run the agent with the same WANDB_DIR, "
+            "or go online to join a sweep on a W&B server."
+        )
+    _run_online(sweep_id, function, count, project, entity, max_consecutive_failed_runs, kwargs)
+
+
+def _run_online(
+    sweep_id: str,
+    function: Callable[[], Any],
+    count: int | None,
+    project: str | None,
+    entity: str | None,
+    max_consecutive_failed_runs: int | None,
+    kwargs: dict[str, Any],
+) -> None:
+    from wandb.wandb_agent import agent
+
+    sweep_cfg = get_wandb_sweep_context()
+    run_cfg = get_wandb_context()
+    project = project or (sweep_cfg and sweep_cfg.project) or (run_cfg and run_cfg.project) or None
+    entity = entity or (sweep_cfg and sweep_cfg.entity) or (run_cfg and run_cfg.entity) or None
+    with _ONLINE_AGENT_LOCK:
+        agent(
+            sweep_id,
+            function=as_sync_objective(function),
+            entity=entity,
+            project=project,
+            count=count,
+            max_consecutive_failed_runs=max_consecutive_failed_runs,
+            **kwargs,
+        )
+
+
+def _local_store(sweep_id: str) -> Any:
+    from ._local import SweepStore
+
+    try:
+        store = SweepStore(sweep_id)
+    except ValueError:
+        return None  # "entity/project/id" paths are online sweeps
+    return store if store.exists() else None
+
+
+def _local_root() -> str:
+    from ._local._store import default_sweeps_root
+
+    return str(default_sweeps_root())

@@ -1,0 +1,148 @@
+"""``@wandb_sweep``: a Flyte task that creates (or joins) a W&B sweep when it starts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar, overload
+
+from flyte._task import AsyncFunctionTaskTemplate
+from flyteplugins.wandb_context import (
+    current_custom_context,
+    get_wandb_sweep_context,
+    keys,
+    scoped_task_context,
+)
+
+from ._agents_count import note_agent_launched
+from ._create import SweepRequest, create_sweep, resolve_request
+from ._router import route_wandb_agent
+
+T = TypeVar("T", bound=AsyncFunctionTaskTemplate)
+
+
+def get_wandb_sweep_id() -> str | None:
+    """The id of the sweep of the current ``@wandb_sweep`` task (or of its parent sweep task);
+    ``None`` outside one."""
+    return current_custom_context().get(keys.SWEEP_ID_KEY)
+
+
+@overload
+def wandb_sweep(_func: T) -> T: ...
+@overload
+def wandb_sweep(
+    _func: None = None,
+    *,
+    project: str | None = None,
+    entity: str | None = None,
+    download_logs: bool | None = None,
+    **kwargs: Any,
+) -> Callable[[T], T]: ...
+def wandb_sweep(
+    _func: T | None = None,
+    *,
+    project: str | None = None,
+    entity: str | None = None,
+    download_logs: bool | None = None,
+    **kwargs: Any,
+) -> T | Callable[[T], T]:
+    """Create a W&B sweep when the task starts and make its id available to the task and its
+    children (``get_wandb_sweep_id()``); put it outermost, over ``@env.task``.
+
+    The sweep configuration comes from ``wandb_sweep_config(...)`` in the Flyte context;
+    ``project``/``entity`` here beat the sweep config, which beats ``wandb_config()``. Extra
+    keyword arguments are added to the sweep configuration (``early_terminate=...``,
+    ``name=...``) except ``prior_runs``, which is passed to ``wandb.sweep``. A task that finds
+    a sweep id in its context (an agent task called by the sweep task) joins that sweep.
+
+    Offline (``wandb_config(mode="offline")`` or ``WANDB_MODE=offline``) the sweep is created
+    on this machine and run by W&B's sweep engine locally. While the task runs, ``wandb.agent``
+    calls made in it are served by :func:`run_sweep_agent` (see its docs).
+
+    ``download_logs=True`` (or ``wandb_sweep_config(download_logs=True)`` for the task that
+    creates the sweep) downloads every run of the sweep after the task, as a trace output.
+    """
+
+    def decorate(task: T) -> T:
+        if not isinstance(task, AsyncFunctionTaskTemplate):
+            raise RuntimeError(
+                f"@wandb_sweep can only decorate a Flyte task, got {task!r}. Put it outermost, "
+                "above @env.task:\n    @wandb_sweep\n    @env.task\n    async def my_sweep(): ..."
+            )
+        _check_json(kwargs)
+        return _wrap(task, project, entity, download_logs, kwargs)
+
+    if _func is None:
+        return decorate
+    return decorate(_func)
+
+
+def _wrap(
+    task: T, project: str | None, entity: str | None, download_logs: bool | None, extra: dict[str, Any]
+) -> T:
+    from flyteplugins.wandb_links import WandbSweep
+
+    task = task.override(links=(*task.links, WandbSweep(project=project, entity=entity)))  # type: ignore[assignment]
+    inner_execute = task.execute
+    task_name = task.name
+
+    async def execute(*args: Any, **kwargs: Any) -> Any:
+        with _sweep_scope(task_name, project, entity, extra) as (sweep_id, created):
+            result = await inner_execute(*args, **kwargs)
+        if _should_download(download_logs, created):
+            from flyteplugins.wandb_artifacts import download_wandb_sweep_logs
+
+            await download_wandb_sweep_logs(sweep_id)
+        return result
+
+    task.execute = execute  # type: ignore[method-assign]
+    return task
+
+
+@contextmanager
+def _sweep_scope(
+    task_name: str, project: str | None, entity: str | None, extra: dict[str, Any]
+) -> Iterator[tuple[str, bool]]:
+    """The sweep id in ``custom_context`` (for children and links) for the task's duration."""
+    existing = get_wandb_sweep_id()
+    if existing:
+        note_agent_launched(existing, task_name)
+        with route_wandb_agent():
+            yield existing, False
+        return
+    request = resolve_request(task_name, project, entity, extra)
+    sweep_id = create_sweep(request)
+    with scoped_task_context(set_keys=_child_keys(sweep_id, request)), route_wandb_agent():
+        yield sweep_id, True
+
+
+def _child_keys(sweep_id: str, request: SweepRequest) -> dict[str, str]:
+    """The sweep id, plus the project/entity the sweep was created in when the sweep config in
+    context does not say so already (e.g. they came from the decorator): agents find the sweep."""
+    out = {keys.SWEEP_ID_KEY: sweep_id}
+    in_context = get_wandb_sweep_context()
+    for field_name in ("project", "entity"):
+        value = getattr(request, field_name)
+        if value and (in_context is None or getattr(in_context, field_name) != value):
+            out[keys.sweep_key(field_name)] = value
+    return out
+
+
+def _should_download(download_logs: bool | None, created: bool) -> bool:
+    if download_logs is not None:
+        return download_logs
+    config = get_wandb_sweep_context()
+    return bool(created and config is not None and config.download_logs)
+
+
+def _check_json(extra: dict[str, Any]) -> None:
+    import json
+
+    for name, value in extra.items():
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"@wandb_sweep({name}=...) must be a JSON value that W&B's sweep configuration "
+                f"accepts, got {value!r}."
+            ) from None
