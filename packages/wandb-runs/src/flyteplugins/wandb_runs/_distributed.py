@@ -59,7 +59,7 @@ def _env_int(env: Mapping[str, str], name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise ValueError(f"Environment variable {name}={raw!r} must be an integer (set by torchrun).") from None
+        raise ValueError(f"{name}={raw!r} must be an integer (torchrun sets it).") from None
 
 
 def detect_distributed(env: Mapping[str, str] | None = None) -> DistributedInfo | None:
@@ -106,7 +106,8 @@ def task_topology(plugin_config: Any) -> tuple[int, int]:
     if plugin_config is None:
         return 1, 1
     if hasattr(plugin_config, "nnodes") or hasattr(plugin_config, "nproc_per_node"):
-        return _count(getattr(plugin_config, "nnodes", 1)), _count(getattr(plugin_config, "nproc_per_node", 1))
+        nodes = getattr(plugin_config, "nnodes", 1)
+        return _count(nodes), _count(getattr(plugin_config, "nproc_per_node", 1))
     settings = getattr(plugin_config, "settings", None)
     if settings is not None and hasattr(settings, "replicas"):
         return _count(settings.replicas), _count(getattr(settings, "nproc_per_node", 1))
@@ -129,10 +130,7 @@ def plan_rank(run_mode: RunMode, rank_scope: RankScope, info: DistributedInfo, b
             return RankPlan(logs=True, run_id=f"{worker_id}-rank-{info.local_rank}", group=worker_id)
         return RankPlan(logs=True, run_id=f"{base_id}-rank-{info.rank}", group=base_id)
     # shared: every rank writes to one run (per worker with worker scope); one primary each.
-    if info.multi_node:
-        label = f"worker-{info.worker_index}-rank-{info.local_rank}"
-    else:
-        label = f"rank-{info.rank}"
+    label = f"worker-{info.worker_index}-rank-{info.local_rank}" if info.multi_node else f"rank-{info.rank}"
     if per_worker:
         return RankPlan(logs=True, run_id=worker_id, shared=SharedRole(info.local_rank == 0, label))
     return RankPlan(logs=True, run_id=base_id, shared=SharedRole(info.rank == 0, label))

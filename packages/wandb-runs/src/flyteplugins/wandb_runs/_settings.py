@@ -125,9 +125,7 @@ def resolve(
     return ResolvedSettings(
         run_mode=options.run_mode or ctx.run_mode or "auto",
         rank_scope=options.rank_scope or ctx.rank_scope or "global",
-        download_logs=bool(
-            options.download_logs if options.download_logs is not None else ctx.download_logs
-        ),
+        download_logs=bool(options.download_logs if options.download_logs is not None else ctx.download_logs),
         explicit_id=explicit_id,
         init_kwargs=merged,
     )
@@ -142,7 +140,9 @@ def _api_base_url(host: str | None) -> str | None:
         return None
     parts = urlsplit(host.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"W&B host {host!r} is not an http(s) URL; use e.g. host='https://wandb.example.com'.")
+        raise ValueError(
+            f"W&B host {host!r} is not an http(s) URL; use e.g. host='https://wandb.example.com'."
+        )
     if parts.hostname in _DEFAULT_HOSTS:
         return None
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"

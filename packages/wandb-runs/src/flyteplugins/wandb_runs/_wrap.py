@@ -35,7 +35,8 @@ def _download_target(scope: RunScope) -> str | None:
 
 def run_around(func: F, planner: Planner) -> F:
     """``func`` wrapped so every call runs inside the run ``planner`` picks."""
-    wrapper = _async_wrapper(func, planner) if inspect.iscoroutinefunction(func) else _sync_wrapper(func, planner)
+    make = _async_wrapper if inspect.iscoroutinefunction(func) else _sync_wrapper
+    wrapper = make(func, planner)
     setattr(wrapper, WRAPPED_MARKER, True)
     return wrapper  # type: ignore[return-value]
 
