@@ -22,6 +22,26 @@ def link_render(reference_python: str, repeats: int, quick: bool) -> Row:
     )
 
 
+def run_reuse(reference_python: str, repeats: int, quick: bool) -> Row:
+    n = "3" if quick else "50"
+    ref = repeat(repeats, lambda: run_script(reference_python, "run_overhead.py", "reuse", n), "per_child_s")
+    ours = repeat(repeats, lambda: run_script(_ours(), "run_overhead.py", "reuse", n), "per_child_s")
+    return Row(
+        f"run reuse overhead (per child, {n} children, auto mode)", "s", ref, ours, ">= 5x less",
+        _ratio(ref, ours) >= 5, "offline W&B, local Flyte run, minus undecorated children",
+    )
+
+
+def run_new(reference_python: str, repeats: int, quick: bool) -> Row:
+    n = "2" if quick else "20"
+    ref = repeat(repeats, lambda: run_script(reference_python, "run_overhead.py", "new", n), "per_child_s")
+    ours = repeat(repeats, lambda: run_script(_ours(), "run_overhead.py", "new", n), "per_child_s")
+    return Row(
+        f"new-run overhead (per child, {n} children, run_mode=new)", "s", ref, ours, "no slower",
+        _ratio(ref, ours) >= 1.0, "offline W&B, local Flyte run, minus undecorated children",
+    )
+
+
 def _ours() -> str:
     import envs
 
@@ -35,4 +55,6 @@ def _ratio(ref, ours) -> float:
 SCENARIOS = {
     1: import_time,
     2: link_render,
+    3: run_reuse,
+    4: run_new,
 }

@@ -105,18 +105,17 @@ def test_resumed_run_merges_segments_in_order(wandb_offline: Path, art) -> None:
 
 
 def test_crashed_run_has_no_exit_code_but_keeps_what_was_flushed(wandb_offline: Path) -> None:
+    # Rows are padded so wandb-core's write buffer fills and reaches the file before the crash.
     script = textwrap.dedent(
         """
         import os, time, wandb
         from flyteplugins.wandb_artifacts import records
         run = wandb.init(project="p", id="rec-crash")
-        for i in range(3):
-            run.log({"a": i})
+        for i in range(20):
+            run.log({"a": i, "pad": "p" * 4000})
         deadline = time.time() + 60
-        while time.time() < deadline:
-            if len(records.read_run("rec-crash").history) == 3:
-                break
-            time.sleep(0.1)
+        while time.time() < deadline and len(records.read_run("rec-crash").history) < 3:
+            time.sleep(0.05)
         os._exit(9)
         """
     )
@@ -125,7 +124,8 @@ def test_crashed_run_has_no_exit_code_but_keeps_what_was_flushed(wandb_offline: 
 
     run = records.read_run("rec-crash", wandb_offline)
     assert run.exit_code is None
-    assert run.history == [{"a": 0, "_step": 0}, {"a": 1, "_step": 1}, {"a": 2, "_step": 2}]
+    assert len(run.history) >= 3
+    assert run.history == [{"a": i, "pad": "p" * 4000, "_step": i} for i in range(len(run.history))]
 
 
 def test_truncated_log_reads_up_to_the_last_complete_record(wandb_offline: Path, art, tmp_path: Path) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 import threading
-from dataclasses import dataclass, field
 from enum import Enum
 
 
@@ -20,31 +19,28 @@ class Verdict(Enum):
     UNAUTHORIZED = "unauthorized"
 
 
-@dataclass
 class Faults:
-    latency_s: float = 0.0
-    error_rate: float = 0.0
-    drop_rate: float = 0.0
-    reject_auth: bool = False
-    include_writes: bool = False
-    seed: int | None = None
-    injected: list[tuple[str, str]] = field(default_factory=list)
-    _rng: random.Random | None = field(default=None, repr=False)
-    _rng_seed: int | None = field(default=None, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    """Settable per test; assigning ``seed`` restarts the random sequence (same seed, same faults)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.injected: list[tuple[str, str]] = []  # (request, verdict) of every injected fault
+        self.reset()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        super().__setattr__(name, value)
+        if name == "seed":
+            super().__setattr__("_rng", random.Random(value))  # type: ignore[arg-type]
 
     def reset(self) -> None:
-        self.latency_s = self.error_rate = self.drop_rate = 0.0
-        self.reject_auth = self.include_writes = False
-        self.seed = None
+        self.latency_s = 0.0
+        self.error_rate = 0.0  # fraction of requests answered 500/503
+        self.drop_rate = 0.0  # fraction of requests whose connection is closed unanswered
+        self.reject_auth = False  # 401 for everything
+        self.include_writes = False
+        self.retry_after_s: float | None = 0.0  # Retry-After on 5xx; None lets the SDK back off
+        self.seed: int | None = None
         self.injected.clear()
-
-    def _random(self) -> float:
-        # Re-seed whenever the test changes ``seed`` so the same seed replays the same faults.
-        if self._rng is None or self._rng_seed != self.seed:
-            self._rng = random.Random(self.seed)
-            self._rng_seed = self.seed
-        return self._rng.random()
 
     def decide(self, what: str, *, is_write: bool) -> Verdict:
         """The fate of one request; ``what`` names it in ``injected`` for assertions."""
@@ -52,8 +48,10 @@ class Faults:
             return self._record(what, Verdict.UNAUTHORIZED)
         if is_write and not self.include_writes:
             return Verdict.PASS
+        if not (self.error_rate or self.drop_rate):
+            return Verdict.PASS
         with self._lock:
-            draw = self._random() if (self.error_rate or self.drop_rate) else 1.0
+            draw = self._rng.random()
         if draw < self.drop_rate:
             return self._record(what, Verdict.DROP)
         if draw < self.drop_rate + self.error_rate:
@@ -62,7 +60,7 @@ class Faults:
 
     def error_status(self) -> int:
         with self._lock:
-            return 503 if self._random() < 0.5 else 500
+            return 503 if self._rng.random() < 0.5 else 500
 
     def _record(self, what: str, verdict: Verdict) -> Verdict:
         with self._lock:

@@ -20,7 +20,9 @@ from typing import Any
 from .storage import Run, Storage
 
 
-def handle(storage: Storage, entity: str, project: str, run_name: str, body: dict[str, Any]) -> dict[str, Any]:
+def handle(
+    storage: Storage, entity: str, project: str, run_name: str, body: dict[str, Any]
+) -> dict[str, Any]:
     run, _ = storage.upsert_run(entity, project, run_name)
     run.beat()
     for name, chunk in (body.get("files") or {}).items():

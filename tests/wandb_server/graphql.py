@@ -1,4 +1,4 @@
-"""A small GraphQL executor: parses what the wandb SDK sends and answers it from resolvers.
+"""A small GraphQL executor: answers what the wandb SDK sends from resolver objects.
 
 There is no schema. A selection is answered by looking each field up on the current value:
 a resolver object's method of the same name (called with the field's arguments), a dict key,
@@ -8,233 +8,22 @@ a newcomer sees what the SDK asked for that the server does not know yet.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-_TOKEN = re.compile(
-    r'(?P<skip>[\s,\ufeff]+|#[^\n]*)'
-    r'|(?P<block>"""(?:\\"""|[^"]|"(?!""))*""")'
-    r'|(?P<string>"(?:\\.|[^"\\])*")'
-    r"|(?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)"
-    r"|(?P<name>[_A-Za-z][_0-9A-Za-z]*)"
-    r"|(?P<punct>\.\.\.|[!$&()\[\]{}:=@|])"
+from .graphql_syntax import (
+    Document,
+    Field,
+    FragmentSpread,
+    GraphQLError,
+    Operation,
+    Selection,
+    Variable,
+    parse,
 )
 
-
-class GraphQLError(Exception):
-    """A query the executor cannot parse or answer; becomes an entry of ``errors``."""
-
-
-@dataclass
-class Field:
-    name: str
-    alias: str
-    args: dict[str, Any]
-    selections: list[Selection]
-    directives: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-
-@dataclass
-class FragmentSpread:
-    name: str
-    directives: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-
-@dataclass
-class InlineFragment:
-    type_condition: str | None
-    selections: list[Selection]
-    directives: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-
-Selection = Field | FragmentSpread | InlineFragment
-
-
-@dataclass
-class Variable:
-    name: str
-
-
-@dataclass
-class Operation:
-    kind: str  # "query" | "mutation" | "subscription"
-    name: str | None
-    defaults: dict[str, Any]
-    selections: list[Selection]
-
-
-@dataclass
-class Document:
-    operations: list[Operation]
-    fragments: dict[str, tuple[str, list[Selection]]]
-
-
-def _tokenize(source: str) -> list[tuple[str, str]]:
-    tokens: list[tuple[str, str]] = []
-    pos = 0
-    while pos < len(source):
-        match = _TOKEN.match(source, pos)
-        if match is None:
-            raise GraphQLError(f"Syntax error: unexpected character {source[pos]!r} at {pos}")
-        kind = match.lastgroup or ""
-        if kind != "skip":
-            tokens.append((kind, match.group()))
-        pos = match.end()
-    return tokens
-
-
-class _Parser:
-    def __init__(self, source: str) -> None:
-        self.tokens = _tokenize(source)
-        self.pos = 0
-
-    def peek(self, value: str | None = None) -> bool:
-        if self.pos >= len(self.tokens):
-            return False
-        return value is None or self.tokens[self.pos][1] == value
-
-    def take(self, value: str | None = None) -> str:
-        if self.pos >= len(self.tokens):
-            raise GraphQLError(f"Syntax error: expected {value or 'a token'}, got end of document")
-        token = self.tokens[self.pos][1]
-        if value is not None and token != value:
-            raise GraphQLError(f"Syntax error: expected {value!r}, got {token!r}")
-        self.pos += 1
-        return token
-
-    def document(self) -> Document:
-        operations: list[Operation] = []
-        fragments: dict[str, tuple[str, list[Selection]]] = {}
-        while self.peek():
-            if self.peek("{"):
-                operations.append(Operation("query", None, {}, self.selection_set()))
-            elif self.peek("fragment"):
-                self.take()
-                name = self.take()
-                self.take("on")
-                type_name = self.take()
-                self.directives()
-                fragments[name] = (type_name, self.selection_set())
-            else:
-                operations.append(self.operation())
-        return Document(operations, fragments)
-
-    def operation(self) -> Operation:
-        kind = self.take()
-        if kind not in ("query", "mutation", "subscription"):
-            raise GraphQLError(f"Syntax error: unexpected {kind!r}")
-        name = None if self.peek("(") or self.peek("{") or self.peek("@") else self.take()
-        defaults: dict[str, Any] = {}
-        if self.peek("("):
-            self.take("(")
-            while not self.peek(")"):
-                self.take("$")
-                var = self.take()
-                self.take(":")
-                self.type_ref()
-                if self.peek("="):
-                    self.take()
-                    defaults[var] = self.value()
-                self.directives()
-            self.take(")")
-        self.directives()
-        return Operation(kind, name, defaults, self.selection_set())
-
-    def type_ref(self) -> None:
-        if self.peek("["):
-            self.take()
-            self.type_ref()
-            self.take("]")
-        else:
-            self.take()
-        if self.peek("!"):
-            self.take()
-
-    def selection_set(self) -> list[Selection]:
-        self.take("{")
-        selections: list[Selection] = []
-        while not self.peek("}"):
-            selections.append(self.selection())
-        self.take("}")
-        return selections
-
-    def selection(self) -> Selection:
-        if self.peek("..."):
-            self.take()
-            if self.peek("on"):
-                self.take()
-                type_name = self.take()
-                directives = self.directives()
-                return InlineFragment(type_name, self.selection_set(), directives)
-            if self.peek("{") or self.peek("@"):
-                directives = self.directives()
-                return InlineFragment(None, self.selection_set(), directives)
-            name = self.take()
-            return FragmentSpread(name, self.directives())
-        alias = name = self.take()
-        if self.peek(":"):
-            self.take()
-            name = self.take()
-        args = self.arguments()
-        directives = self.directives()
-        selections = self.selection_set() if self.peek("{") else []
-        return Field(name, alias, args, selections, directives)
-
-    def arguments(self) -> dict[str, Any]:
-        args: dict[str, Any] = {}
-        if self.peek("("):
-            self.take()
-            while not self.peek(")"):
-                key = self.take()
-                self.take(":")
-                args[key] = self.value()
-            self.take(")")
-        return args
-
-    def directives(self) -> dict[str, dict[str, Any]]:
-        found: dict[str, dict[str, Any]] = {}
-        while self.peek("@"):
-            self.take()
-            found[self.take()] = self.arguments()
-        return found
-
-    def value(self) -> Any:
-        kind, token = self.tokens[self.pos]
-        if token == "$":
-            self.take()
-            return Variable(self.take())
-        if token == "[":
-            self.take()
-            items = []
-            while not self.peek("]"):
-                items.append(self.value())
-            self.take("]")
-            return items
-        if token == "{":
-            self.take()
-            obj = {}
-            while not self.peek("}"):
-                key = self.take()
-                self.take(":")
-                obj[key] = self.value()
-            self.take("}")
-            return obj
-        self.pos += 1
-        if kind == "string":
-            import json
-
-            return json.loads(token)
-        if kind == "block":
-            return token[3:-3]
-        if kind == "number":
-            return float(token) if any(c in token for c in ".eE") else int(token)
-        return {"true": True, "false": False, "null": None}.get(token, token)
-
-
-def parse(source: str) -> Document:
-    return _Parser(source).document()
+__all__ = ["Document", "GraphQLError", "Operation", "execute", "parse", "pick_operation"]
 
 
 @dataclass
@@ -263,9 +52,7 @@ def _typename(obj: Any) -> str | None:
 def _included(directives: dict[str, dict[str, Any]], ctx: _Context) -> bool:
     if "skip" in directives and _substitute(directives["skip"].get("if"), ctx.variables):
         return False
-    if "include" in directives and not _substitute(directives["include"].get("if"), ctx.variables):
-        return False
-    return True
+    return "include" not in directives or bool(_substitute(directives["include"].get("if"), ctx.variables))
 
 
 def _collect(obj: Any, selections: list[Selection], ctx: _Context, out: list[Field]) -> None:

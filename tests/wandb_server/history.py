@@ -3,7 +3,8 @@
 - ``history(samples, minStep, maxStep)``: JSON lines. ``Run.history()`` asks for a sample of
   the whole run; wandb-core's ``scan_history`` pages with ``[minStep, maxStep)`` windows.
 - ``sampledHistory(specs)``: per spec ``{"keys": [...], "samples": n}``, the rows holding all
-  those keys, reduced to them (``Run.history(keys=...)``, sweeps' controllers).
+  those keys, reduced to them (``Run.history(keys=...)``); wandb-core's ``scan_history(keys=)``
+  pages with ``minStep``/``maxStep`` in the spec, and there ``maxStep`` is inclusive.
 - ``historyKeys``: ``{"lastStep": n, "keys": {...}}`` (``scan_history`` reads ``lastStep``).
 - ``parquetHistory(liveKeys)``: exported parquet files plus rows not exported yet; this
   server never exports, so everything is ``liveData``.
@@ -46,12 +47,10 @@ def _spec(spec: Any) -> dict[str, Any]:
 def sampled(history: History, spec: Any) -> list[dict[str, Any]]:
     parsed = _spec(spec)
     wanted = list(parsed.get("keys") or [])
-    low = parsed.get("minStep", -(2**62))
-    high = parsed.get("maxStep", 2**62)
+    low = int(parsed.get("minStep", -(2**62)))
+    high = int(parsed.get("maxStep", 2**62))  # inclusive here, unlike history(maxStep:)
     rows = []
-    for line, step in zip(history.lines, history.steps):
-        if not low <= step < high:
-            continue
+    for line in history.between(low, high + 1, len(history.lines)):
         row = json.loads(line)
         if all(k in row for k in wanted):
             rows.append({k: row[k] for k in wanted} if wanted else row)
@@ -73,19 +72,24 @@ def _type_name(value: Any) -> str:
 
 
 def keys(history: History) -> dict[str, Any]:
+    cached = history.cache.get("keys")
+    if cached is not None and cached[0] == history.version:
+        return cached[1]
     counts: dict[str, dict[str, int]] = {}
     for line in history.lines:
         for key, value in json.loads(line).items():
             per_type = counts.setdefault(key, {})
             kind = _type_name(value)
             per_type[kind] = per_type.get(kind, 0) + 1
-    return {
+    result = {
         "lastStep": history.steps[-1] if history.steps else -1,
         "keys": {
             key: {"typeCounts": [{"type": t, "count": c} for t, c in per_type.items()]}
             for key, per_type in counts.items()
         },
     }
+    history.cache["keys"] = (history.version, result)
+    return result
 
 
 def live_data(history: History, live_keys: list[str] | None) -> list[dict[str, Any]]:

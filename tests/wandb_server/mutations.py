@@ -24,8 +24,9 @@ def _json(value: Any) -> Any:
 class Mutation:
     typename = "Mutation"
 
-    def __init__(self, server: WandbServer) -> None:
+    def __init__(self, server: WandbServer, *, from_run: bool) -> None:
         self._server = server
+        self._from_run = from_run
         self._storage = server.storage
 
     def _run_named(self, entity: str | None, project: str | None, name: str) -> Run:
@@ -35,16 +36,23 @@ class Mutation:
         return run
 
     def upsertBucket(self, input: dict[str, Any], **_: Any) -> dict[str, Any]:
-        """Creates or updates a run: ``wandb.init`` (by name), ``Run.update()`` (by ``id``)."""
+        """Creates or updates a run: ``wandb.init`` (by name, or by ``id`` when resuming), a live
+        run's config changes, ``Run.update()`` from the public API (by ``id``).
+
+        A live run upserting marks it running: a resumed finished run, or a sweep run the
+        controller created as pending.
+        """
         run = self._storage.run_by_id(input["id"]) if input.get("id") else None
         inserted = False
         if run is None:
             if not input.get("name"):
                 raise MutationError(f"upsertBucket: no run with id {input.get('id')!r}")
             entity = input.get("entityName") or self._server.entity
-            run, inserted = self._storage.upsert_run(entity, input.get("modelName") or "uncategorized", input["name"])
-            if run.state in TERMINAL_STATES:  # wandb.init(resume=...) reopens a finished run
-                run.state, run.exitcode = "running", None
+            run, inserted = self._storage.upsert_run(
+                entity, input.get("modelName") or "uncategorized", input["name"]
+            )
+        if self._from_run and (run.state in TERMINAL_STATES or run.state == "pending"):
+            run.state, run.exitcode = "running", None
         _apply_run_fields(run, input)
         run.beat()
         return {"bucket": schema.RunNode(self._server, run), "inserted": inserted, "updateAvailable": False}
@@ -91,8 +99,14 @@ class Mutation:
 
 def _apply_run_fields(run: Run, fields: dict[str, Any]) -> None:
     simple = {
-        "displayName": "display_name", "groupName": "group", "jobType": "job_type", "notes": "notes",
-        "host": "host", "jobProgram": "program", "commit": "commit", "sweep": "sweep_name",
+        "displayName": "display_name",
+        "groupName": "group",
+        "jobType": "job_type",
+        "notes": "notes",
+        "host": "host",
+        "jobProgram": "program",
+        "commit": "commit",
+        "sweep": "sweep_name",
     }
     for key, attr in simple.items():
         if fields.get(key) is not None:

@@ -6,6 +6,7 @@ The SDK sends filters as JSON, e.g. ``{"$and": [{"sweep": "abc123"}]}`` (``Sweep
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable
@@ -115,10 +116,8 @@ def select(
         value = run_field(run, key, state_of)
         return (0, value) if isinstance(value, (int, float, str)) else (1, 0)
 
-    try:
+    with contextlib.suppress(TypeError):  # mixed value types: keep insertion order
         chosen.sort(key=sort_key, reverse=descending)
-    except TypeError:  # mixed value types: keep insertion order
-        pass
     return chosen
 
 

@@ -22,9 +22,9 @@ FEATURES = ("LARGE_FILENAMES", "MARK_RUN_FILES_UPLOADED")
 def run_state(server: WandbServer, run: Run) -> str:
     """Stored state, except that a running run silent for ``crash_after_s`` reads as crashed."""
     limit = server.crash_after_s
-    if run.state not in TERMINAL_STATES and limit is not None:
-        if time.monotonic() - run.heartbeat_monotonic > limit:
-            return "crashed"
+    silent_for = time.monotonic() - run.heartbeat_monotonic
+    if run.state not in TERMINAL_STATES and limit is not None and silent_for > limit:
+        return "crashed"
     return run.state
 
 
@@ -101,8 +101,12 @@ class RunNode:
         return SweepNode(self._server, sweep) if sweep else None
 
     def files(
-        self, names: list[str] | None = None, after: str | None = None, first: int | None = None,
-        pattern: str | None = None, **_: Any,
+        self,
+        names: list[str] | None = None,
+        after: str | None = None,
+        first: int | None = None,
+        pattern: str | None = None,
+        **_: Any,
     ) -> dict[str, Any]:
         chosen = [f for f in self._run.files.values() if not names or f.name in names]
         if pattern and not names:
@@ -111,9 +115,15 @@ class RunNode:
         base = self._server.base_url
         nodes = [
             {
-                "__typename": "File", "id": f.id, "name": f.name, "sizeBytes": f.size, "md5": f.md5,
-                "mimetype": "application/octet-stream", "updatedAt": f.updated_at,
-                "url": f"{base}/storage/files/{f.id}", "directUrl": f"{base}/storage/files/{f.id}",
+                "__typename": "File",
+                "id": f.id,
+                "name": f.name,
+                "sizeBytes": f.size,
+                "md5": f.md5,
+                "mimetype": "application/octet-stream",
+                "updatedAt": f.updated_at,
+                "url": f"{base}/storage/files/{f.id}",
+                "directUrl": f"{base}/storage/files/{f.id}",
             }
             for f in items
         ]
@@ -135,7 +145,11 @@ class SweepNode:
         self._server, self._sweep = server, sweep
         s = sweep
         self.id, self.name, self.state, self.config = s.id, s.name, s.state, s.config_yaml
-        self.displayName, self.description, self.method = s.display_name, s.description, s.config.get("method")
+        self.displayName, self.description, self.method = (
+            s.display_name,
+            s.description,
+            s.config.get("method"),
+        )
         self.createdAt = self.heartbeatAt = self.updatedAt = s.created_at
         self.runCountExpected = s.config.get("run_cap")
         self.bestLoss, self.controller, self.scheduler, self.earlyStopJobRunning = None, None, None, False
@@ -177,8 +191,12 @@ class ProjectNode:
         return runs_query.select(runs, filters, order, lambda r: run_state(self._server, r))
 
     def runs(
-        self, filters: Any = None, order: str | None = None, first: int | None = None,
-        after: str | None = None, **_: Any,
+        self,
+        filters: Any = None,
+        order: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        **_: Any,
     ) -> dict[str, Any]:
         items, start, more = runs_query.page(self._select(filters, order), first, after)
         return runs_query.connection([RunNode(self._server, r) for r in items], start, more)
@@ -203,17 +221,28 @@ class Query:
     def viewer(self, **_: Any) -> dict[str, Any]:
         entity = self._server.entity
         return {
-            "__typename": "User", "id": entity, "entity": entity, "username": entity, "name": entity,
-            "email": f"{entity}@example.com", "admin": False, "flags": "{}", "teams": {"edges": []},
-            "defaultEntity": _entity_node(entity), "userEntity": _entity_node(entity), "apiKeys": None,
+            "__typename": "User",
+            "id": entity,
+            "entity": entity,
+            "username": entity,
+            "name": entity,
+            "email": f"{entity}@example.com",
+            "admin": False,
+            "flags": "{}",
+            "teams": {"edges": []},
+            "defaultEntity": _entity_node(entity),
+            "userEntity": _entity_node(entity),
+            "apiKeys": None,
         }
 
     def serverInfo(self, **_: Any) -> dict[str, Any]:
         return {
             "__typename": "ServerInfo",
             "features": [{"name": name, "isEnabled": True} for name in FEATURES],
-            "cliVersionInfo": {}, "latestLocalVersionInfo": None,
-            "availableBucketProviders": [], "frontendHost": self._server.base_url,
+            "cliVersionInfo": {},
+            "latestLocalVersionInfo": None,
+            "availableBucketProviders": [],
+            "frontendHost": self._server.base_url,
         }
 
     def project(self, name: str | None = None, entityName: str | None = None, **_: Any) -> ProjectNode:
@@ -229,13 +258,16 @@ class Query:
         return {"serverID": clientID}
 
 
-def handle(server: WandbServer, request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    """Answers one GraphQL request body; returns (HTTP status, JSON reply)."""
+def handle(server: WandbServer, request: dict[str, Any], *, from_run: bool) -> tuple[int, dict[str, Any]]:
+    """Answers one GraphQL request body; returns (HTTP status, JSON reply).
+
+    ``from_run``: sent by a live run's wandb-core (not ``wandb.Api()``), see ``upsertBucket``.
+    """
     storage: Storage = server.storage
     try:
         doc = graphql.parse(request.get("query") or "")
         op = graphql.pick_operation(doc, request.get("operationName"))
-        root = mutations.Mutation(server) if op.kind == "mutation" else Query(server)
+        root = mutations.Mutation(server, from_run=from_run) if op.kind == "mutation" else Query(server)
         with storage.lock:
             data = graphql.execute(doc, op, root, request.get("variables"), server.note_unknown)
     except (graphql.GraphQLError, mutations.MutationError) as exc:

@@ -14,10 +14,11 @@ import base64
 import gzip
 import json
 import logging
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -25,12 +26,13 @@ from urllib.parse import unquote
 
 from . import filestream, graphql, schema
 from .faults import Faults, Verdict
-from .storage import Storage
+from .storage import Run, Storage
 
 logger = logging.getLogger(__name__)
 
 API_KEY = "local-" + "0123456789abcdef" * 3  # the SDK insists on 40+ characters
 DEFAULT_ENTITY = "test-entity"
+PUBLIC_API_AGENT = "W&B Public Client"  # wandb.Api()'s User-Agent; a live run sends "wandb-core"
 
 
 class WandbServer:
@@ -82,6 +84,9 @@ class WandbServer:
         monkeypatch.setenv("WANDB_API_KEY", self.api_key)
         monkeypatch.setenv("WANDB_MODE", "online")
         monkeypatch.setenv("WANDB_ENTITY", self.entity)
+        # The SDK would otherwise post its own telemetry to this server on every run.
+        monkeypatch.setenv("WANDB_ERROR_REPORTING", "false")
+        end_wandb_session()
         return self
 
     def add_file(self, entity: str, project: str, run_id: str, name: str, data: bytes) -> None:
@@ -89,6 +94,34 @@ class WandbServer:
         with self.storage.lock:
             run, _ = self.storage.upsert_run(entity, project, run_id)
             self.storage.write_file(run, name, data)
+
+    def add_run(
+        self,
+        project: str,
+        run_id: str,
+        *,
+        history: Iterable[Mapping[str, Any]] = (),
+        summary: Mapping[str, Any] | None = None,
+        config: Mapping[str, Any] | None = None,
+        exit_code: int | None = 0,
+        entity: str | None = None,
+    ) -> None:
+        """Plants a run without the SDK: for read-side tests that need e.g. 100k history rows.
+
+        ``exit_code=None`` leaves the run "running"; rows get ``_step`` = their index if absent.
+        """
+        with self.storage.lock:
+            run, _ = self.storage.upsert_run(entity or self.entity, project, run_id)
+            lines = [json.dumps({**row, "_step": row.get("_step", i)}) for i, row in enumerate(history)]
+            run.history.put(0, lines)
+            run.config = {k: {"value": v} for k, v in (config or {}).items()}
+            run.summary = dict(summary or {})
+            run.exitcode = exit_code
+            run.state = "running" if exit_code is None else "finished" if exit_code == 0 else "failed"
+
+    def get_run(self, project: str, run_id: str, entity: str | None = None) -> Run | None:
+        """What the server recorded for a run (state, exitcode, config, summary, history, files)."""
+        return self.storage.run(entity or self.entity, project, run_id)
 
     def note_unknown(self, typename: str, field: str) -> None:
         if (typename, field) not in self.unknown_fields:
@@ -98,9 +131,24 @@ class WandbServer:
     def graphql_operations(self) -> list[str]:
         return [op for method, _, op in self.requests if op]
 
-    def run_state(self, entity: str, project: str, run_id: str) -> str | None:
-        run = self.storage.run(entity, project, run_id)
+    def run_state(self, project: str, run_id: str, entity: str | None = None) -> str | None:
+        """The state ``wandb.Api().run(...).state`` would read (``crash_after_s`` included)."""
+        run = self.get_run(project, run_id, entity)
         return None if run is None else schema.run_state(self, run)
+
+
+def end_wandb_session() -> None:
+    """Ends the SDK's process-wide session (``wandb.teardown()``), if one was started.
+
+    The SDK reads ``WANDB_*`` variables once per session and ignores later changes, so a
+    test pointing it at a new server (another port) must start a new session.
+    """
+    wandb = sys.modules.get("wandb")
+    if wandb is None:
+        return
+    if wandb.run is not None:
+        wandb.run.finish(exit_code=1)
+    wandb.teardown()
 
 
 class _QuietHTTPServer(ThreadingHTTPServer):
@@ -108,8 +156,6 @@ class _QuietHTTPServer(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # wandb-core resets idle keep-alive connections; that is not worth a traceback.
-        import sys
-
         if not isinstance(sys.exc_info()[1], ConnectionError):
             super().handle_error(request, client_address)
 
@@ -145,14 +191,18 @@ class _Handler(BaseHTTPRequestHandler):
         state.requests.append((self.command, path, operation))
         if state.faults.latency_s:
             time.sleep(state.faults.latency_s)
-        verdict = state.faults.decide(operation or f"{self.command} {path}", is_write=_is_write(self, path, body))
+        verdict = state.faults.decide(
+            operation or f"{self.command} {path}", is_write=_is_write(self, path, body)
+        )
         if verdict is Verdict.DROP:
             self.close_connection = True
             return
         if verdict is Verdict.UNAUTHORIZED:
             return self._reply(401, {"errors": [{"message": "user is not logged in"}]})
         if verdict is Verdict.ERROR:
-            return self._reply(state.faults.error_status(), {"error": "injected fault"})
+            retry_after = state.faults.retry_after_s
+            headers = {} if retry_after is None else {"Retry-After": f"{retry_after:g}"}
+            return self._reply(state.faults.error_status(), {"error": "injected fault"}, headers)
         if not path.startswith("/storage/") and not path.startswith("/sdk/") and not self._authorized():
             return self._reply(401, {"errors": [{"message": "invalid api key"}]})
         try:
@@ -172,7 +222,8 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.server_state
         parts = [unquote(p) for p in path.strip("/").split("/")]
         if path == "/graphql" and self.command == "POST":
-            status, reply = schema.handle(state, json.loads(body or b"{}"))
+            from_run = not self.headers.get("User-Agent", "").startswith(PUBLIC_API_AGENT)
+            status, reply = schema.handle(state, json.loads(body or b"{}"), from_run=from_run)
             return self._reply(status, reply)
         if len(parts) == 5 and parts[0] == "files" and parts[4] == "file_stream":
             with state.storage.lock:
@@ -207,9 +258,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _reply(self, status: int, payload: Any) -> None:
+    def _reply(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(payload).encode()
         self.send_response(status)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -240,7 +293,7 @@ def _is_write(handler: BaseHTTPRequestHandler, path: str, body: bytes) -> bool:
         return False
     if path != "/graphql":
         return True
-    if not handler.headers.get("User-Agent", "").startswith("W&B Public Client"):
+    if not handler.headers.get("User-Agent", "").startswith(PUBLIC_API_AGENT):
         return True
     try:
         doc = graphql.parse(json.loads(body or b"{}").get("query") or "")

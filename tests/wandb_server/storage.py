@@ -47,8 +47,11 @@ class History:
 
     lines: list[str] = field(default_factory=list)
     steps: list[int] = field(default_factory=list)
+    version: int = 0  # bumped on every change; keys derived data in ``cache``
+    cache: dict[str, tuple[int, Any]] = field(default_factory=dict)
 
     def put(self, offset: int, content: list[str]) -> None:
+        self.version += 1
         del self.lines[offset:]
         del self.steps[offset:]
         for line in content:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from .storage import TERMINAL_STATES, Agent, Run, Sweep
+from .storage import Agent, Run, Sweep
 
 if TYPE_CHECKING:
     from .server import WandbServer

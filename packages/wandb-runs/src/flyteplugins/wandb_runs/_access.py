@@ -5,11 +5,12 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-import flyte
+from flyte._context import internal_ctx
 
 from ._distributed import detect_distributed
 
 if TYPE_CHECKING:
+    from flyte.models import TaskContext
     from wandb.sdk.wandb_run import Run
 
 RUN_DATA_KEY = "_wandb_run"
@@ -22,12 +23,18 @@ _MISSING = object()
 objective_run: ContextVar[Run | None] = ContextVar("flyteplugins_wandb_objective_run", default=None)
 
 
+def task_context() -> TaskContext | None:
+    """The running task's context; ``None`` outside a task (``flyte.ctx()`` returns a falsy
+    placeholder there instead)."""
+    return internal_ctx().data.task_context
+
+
 def get_wandb_run() -> Run | None:
     """The W&B run of the current ``@wandb_init`` task, trace or objective, else ``wandb.run``.
 
     Returns ``None`` outside any run, and on distributed ranks that do not log.
     """
-    tctx = flyte.ctx()
+    tctx = task_context()
     if tctx is not None and tctx.data is not None:
         run: Any = tctx.data.get(RUN_DATA_KEY, _MISSING)
         if run is not _MISSING:

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any, TypeVar, overload
 
-import flyte
 from flyte._task import AsyncFunctionTaskTemplate
 from flyteplugins.wandb_context import RankScope, RunMode, get_wandb_context, keys
 
 from . import _misuse
+from ._access import task_context
 from ._distributed import detect_distributed
 from ._links import add_wandb_links
 from ._plan import RunPlan, plan_function_in_task, plan_outside_flyte, plan_task_run
@@ -102,7 +102,7 @@ def _decorate_task(task: AsyncFunctionTaskTemplate, options: DecoratorOptions) -
     task_name = task.name
 
     def planner(_caller: FrameType | None) -> RunPlan:
-        tctx = flyte.ctx()
+        tctx = task_context()
         settings = resolve(options, get_wandb_context(), _parent_run_id())
         if tctx is None:
             return plan_outside_flyte(settings)
@@ -117,7 +117,7 @@ def _decorate_task(task: AsyncFunctionTaskTemplate, options: DecoratorOptions) -
 
 def _decorate_function(func: F, options: DecoratorOptions) -> F:
     def planner(caller: FrameType | None) -> RunPlan:
-        tctx = flyte.ctx()
+        tctx = task_context()
         if tctx is None:
             return plan_outside_flyte(resolve(options, None))
         if _misuse.in_trace():
@@ -131,7 +131,7 @@ def _decorate_function(func: F, options: DecoratorOptions) -> F:
 
 
 def _parent_run_id() -> str | None:
-    tctx = flyte.ctx()
+    tctx = task_context()
     if tctx is None or not tctx.custom_context:
         return None
     return tctx.custom_context.get(keys.RUN_ID_KEY)

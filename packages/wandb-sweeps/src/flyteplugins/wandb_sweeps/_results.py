@@ -10,7 +10,7 @@ from typing import Any
 from flyteplugins.wandb_context import get_wandb_context, get_wandb_sweep_context
 
 from ._decorator import get_wandb_sweep_id
-from ._local._trial import is_number
+from ._local._trial import as_number
 from ._mode import is_offline
 
 
@@ -123,7 +123,7 @@ def _online_results(
                 state=run.state,
                 params={k: run.config.get(k) for k in names},
                 metric_name=name,
-                metric=float(value) if is_number(value) else None,
+                metric=as_number(value),
             )
         )
     return results, metric.get("goal", "minimize")

@@ -166,15 +166,15 @@ def check_sweep_id(sweep_id: Any) -> str:
 
 
 def agent_identity() -> tuple[str, int, str]:
-    """(host, pid, label) of the calling agent."""
+    """(host, pid, label) for a new agent; the label tells apart agents of one process."""
     host = socket.gethostname()
     pid = os.getpid()
-    return host, pid, f"{host}:{pid}:{threading.current_thread().name}"
+    return host, pid, f"{host}:{pid}:{new_id(6)}"
 
 
 def _mark_orphans_crashed(trials: list[Trial]) -> None:
     """A running trial whose agent process on this host is gone will never report: crashed."""
-    host, pid, _ = agent_identity()
+    host, pid = socket.gethostname(), os.getpid()
     for trial in trials:
         if trial.state == RUNNING and trial.host == host and trial.pid != pid and not _alive(trial.pid):
             trial.state = CRASHED

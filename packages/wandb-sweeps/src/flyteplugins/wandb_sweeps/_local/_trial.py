@@ -4,6 +4,7 @@ hands them over, and what W&B recorded for the run is read back afterwards."""
 from __future__ import annotations
 
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,11 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from .._objective import call_objective
-from ._store import FAILED, FINISHED
+from ._store import CRASHED, FAILED, FINISHED
 
 # ``wandb.run`` and W&B's settings are process-wide, so trials of one process take turns.
 # Agents in separate processes (or pods) still run their trials in parallel.
 _TRIAL_LOCK = threading.Lock()
+
+# How long to wait for W&B to flush a finished run's record log.
+_FLUSH_TIMEOUT_S = 30.0
 
 # The W&B settings a trial points at itself, restored afterwards.
 _TRIAL_SETTINGS = ("run_id", "sweep_param_path", "run_group", "mode", "project", "entity")
@@ -107,7 +111,7 @@ def _call_on_fresh_thread(function: Callable[[], Any], run_id: str) -> BaseExcep
 
 def read_outcome(spec: TrialSpec, wandb_dir: str, error: BaseException | None) -> TrialOutcome:
     """The trial's state and metric, from the run's record log."""
-    from flyteplugins.wandb_artifacts.records import find_offline_run_dirs, read_run_dirs
+    from flyteplugins.wandb_artifacts.records import find_offline_run_dirs
 
     run_dirs = find_offline_run_dirs(spec.run_id, wandb_dir)
     if not run_dirs:
@@ -118,7 +122,12 @@ def read_outcome(spec: TrialSpec, wandb_dir: str, error: BaseException | None) -
             "id= (and finish any other run active in this process before starting the agent)"
         )
         return TrialOutcome(state=FAILED, error=reason, exit_code=None)
-    recorded = read_run_dirs(run_dirs)
+    recorded = _read_finished(run_dirs)
+    if recorded.exit_code is None:
+        return TrialOutcome(
+            state=CRASHED,
+            error=f"W&B did not write the end of run {spec.run_id} within {_FLUSH_TIMEOUT_S:.0f} s",
+        )
     metric_summary, history = metric_values(recorded.summary, recorded.history, spec.metric_name)
     failed = error is not None or recorded.exit_code not in (0, None)
     return TrialOutcome(
@@ -130,20 +139,40 @@ def read_outcome(spec: TrialSpec, wandb_dir: str, error: BaseException | None) -
     )
 
 
+def _read_finished(run_dirs: list[Path]) -> Any:
+    """The run as recorded, once its record log holds the end of the run.
+
+    ``run.finish()`` in offline mode can return a moment before W&B's service has flushed the
+    last records to the ``.wandb`` file, so wait (briefly, usually milliseconds) for the exit
+    record instead of reading a half-written log.
+    """
+    from flyteplugins.wandb_artifacts.records import read_run_dirs
+
+    deadline = time.monotonic() + _FLUSH_TIMEOUT_S
+    while True:
+        recorded = read_run_dirs(run_dirs)
+        if recorded.exit_code is not None or time.monotonic() > deadline:
+            return recorded
+        time.sleep(0.02)
+
+
 def metric_values(
     summary: dict[str, Any], history: list[dict[str, Any]], metric: str | None
 ) -> tuple[float | None, list[float]]:
     if metric is None:
         return None, []
-    values = [row[metric] for row in history if is_number(row.get(metric))]
+    values = [v for v in (as_number(row.get(metric)) for row in history) if v is not None]
     value = summary.get(metric)
     if value is None and "." in metric:  # the summary keeps nested dicts, history flattens them
         node: Any = summary
         for part in metric.split("."):
             node = node.get(part) if isinstance(node, dict) else None
         value = node
-    return (float(value) if is_number(value) else None), [float(v) for v in values]
+    return as_number(value), values
 
 
-def is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+def as_number(value: Any) -> float | None:
+    """``value`` as a float if it is a real number (not a bool, not NaN), else ``None``."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
+        return float(value)
+    return None
