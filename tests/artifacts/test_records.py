@@ -8,7 +8,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from flyteplugins.wandb_artifacts import records
 
 
@@ -114,7 +113,9 @@ def test_crashed_run_has_no_exit_code_but_keeps_what_was_flushed(wandb_offline: 
         for i in range(20):
             run.log({"a": i, "pad": "p" * 4000})
         deadline = time.time() + 60
-        while time.time() < deadline and len(records.read_run("rec-crash").history) < 3:
+        while time.time() < deadline and len(
+            records.read_run("rec-crash", settle_timeout_s=0).history
+        ) < 3:
             time.sleep(0.05)
         os._exit(9)
         """
@@ -187,7 +188,9 @@ def test_find_dirs_orders_segments_and_does_not_confuse_similar_ids(tmp_path: Pa
         "offline-run-20240102_000000-abc",
         "run-20240103_000000-abc",
     ]
-    assert [p.name for p in records.find_offline_run_dirs("abc-1", base)] == ["offline-run-20240101_000000-abc-1-2"]
+    assert [p.name for p in records.find_offline_run_dirs("abc-1", base)] == [
+        "offline-run-20240101_000000-abc-1-2"
+    ]
     assert records.find_offline_run_dirs("nope", base) == []
     with pytest.raises(FileNotFoundError, match="'nope'"):
         records.read_run("nope", base)

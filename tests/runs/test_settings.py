@@ -86,8 +86,14 @@ async def parent_with_overrides() -> dict[str, str]:
     plain = await leaf(2)
     with wandb_config(config={"lr": 0.02, "batch": 8}):
         merged = await leaf(3)
-    return {"parent": run.id, "special": special["run_id"], "special_own": special["own_id"],
-            "special_tags": special["tags"], "plain": plain["run_id"], "merged": merged["run_id"]}  # fmt: skip
+    return {
+        "parent": run.id,
+        "special": special["run_id"],
+        "special_own": special["own_id"],
+        "special_tags": special["tags"],
+        "plain": plain["run_id"],
+        "merged": merged["run_id"],
+    }
 
 
 def test_wandb_config_overrides_inside_a_task(offline: Path) -> None:
@@ -132,3 +138,24 @@ def test_mode_from_context_reaches_wandb_init(offline: Path, monkeypatch) -> Non
     monkeypatch.delenv("WANDB_MODE")
     out = run_local(settings_seen, custom_context=wandb_config(mode="offline"))
     assert out["mode"] == "offline"
+
+
+def test_shared_mode_settings_never_touch_the_callers_settings(monkeypatch) -> None:
+    import wandb
+    from flyteplugins.wandb_runs._settings import shared_mode_kwargs
+
+    mine = wandb.Settings(x_label="mine", console="off")
+    monkeypatch.setenv("WANDB_MODE", "online")
+    out = shared_mode_kwargs({"settings": mine, "project": "p"}, primary=False, label="child")
+    merged = out["settings"]
+    assert (merged.mode, merged.x_primary, merged.x_label, merged.x_update_finish_state) == (
+        "shared",
+        False,
+        "child",
+        False,
+    )
+    assert merged.console == "off"
+    assert (mine.x_label, mine.x_primary, mine.mode) == ("mine", True, "online")
+    offline = shared_mode_kwargs({"mode": "offline", "settings": {"console": "off"}}, primary=True, label="p")
+    assert offline["mode"] == "offline" and offline["settings"].mode != "shared"
+    assert offline["settings"].x_primary is True

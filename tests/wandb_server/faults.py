@@ -22,6 +22,8 @@ class Verdict(Enum):
 class Faults:
     """Settable per test; assigning ``seed`` restarts the random sequence (same seed, same faults)."""
 
+    _rng: random.Random
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.injected: list[tuple[str, str]] = []  # (request, verdict) of every injected fault

@@ -81,7 +81,7 @@ def _resolve_field(obj: Any, fld: Field, ctx: _Context) -> Any:
     if isinstance(obj, Mapping):
         if fld.name in obj:
             return obj[fld.name]
-    else:
+    elif not fld.name.startswith("_"):  # resolvers keep their own state in _attributes
         attr = getattr(obj, fld.name, None)
         if callable(attr):
             return attr(**args)

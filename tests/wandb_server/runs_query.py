@@ -112,9 +112,9 @@ def select(
     descending = order.startswith("-")
     key = order.lstrip("+-")
 
-    def sort_key(run: Run) -> tuple[int, Any]:
+    def sort_key(run: Run) -> tuple[int, Any, int]:
         value = run_field(run, key, state_of)
-        return (0, value) if isinstance(value, (int, float, str)) else (1, 0)
+        return (0, value, run.seq) if isinstance(value, (int, float, str)) else (1, 0, run.seq)
 
     with contextlib.suppress(TypeError):  # mixed value types: keep insertion order
         chosen.sort(key=sort_key, reverse=descending)

@@ -32,6 +32,15 @@ def _entity_node(name: str) -> dict[str, Any]:
     return {"__typename": "Entity", "id": name, "name": name, "organization": None}
 
 
+def _console_line(number: int, raw: str) -> dict[str, Any]:
+    """A file-stream console line ``[ERROR ]<iso timestamp> <text>`` as a ``logLines`` node."""
+    level, rest = ("error", raw[6:]) if raw.startswith("ERROR ") else ("", raw)
+    timestamp, _, text = rest.partition(" ")
+    if not timestamp[:1].isdigit():
+        timestamp, text = "", rest
+    return {"number": number, "timestamp": timestamp, "level": level, "label": "", "line": text}
+
+
 class RunNode:
     typename = "Run"
 
@@ -129,12 +138,17 @@ class RunNode:
         ]
         return runs_query.connection(nodes, start, more) | {"totalCount": len(chosen)}
 
-    def logLines(self, first: int | None = None, after: str | None = None, **_: Any) -> dict[str, Any]:
-        items, start, more = runs_query.page(self._run.log_lines, first, after)
-        nodes = [
-            {"number": start + i, "timestamp": None, "level": "INFO", "label": "", "line": line}
-            for i, line in enumerate(items)
-        ]
+    def logLines(
+        self, first: int | None = None, after: str | None = None, last: int | None = None, **_: Any
+    ) -> dict[str, Any]:
+        """Console lines (``Run.console_logs()``): paged from the start, or the ``last`` N."""
+        lines = self._run.log_lines
+        if last is not None:
+            start = max(0, len(lines) - last)
+            items, more = lines[start:], False
+        else:
+            items, start, more = runs_query.page(lines, first, after)
+        nodes = [_console_line(start + i, raw) for i, raw in enumerate(items)]
         return runs_query.connection(nodes, start, more)
 
 

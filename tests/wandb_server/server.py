@@ -18,7 +18,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -177,22 +177,34 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve()
 
     def _body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            body = self._chunked_body()
+        else:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
         if self.headers.get("Content-Encoding") == "gzip":
             body = gzip.decompress(body)
         return body
+
+    def _chunked_body(self) -> bytes:
+        chunks = []
+        while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()
+        while self.rfile.readline().strip():  # trailers, up to the blank line
+            pass
+        return b"".join(chunks)
 
     def _serve(self) -> None:
         state = self.server_state
         body = self._body()
         path = self.path.split("?", 1)[0]
-        operation = _operation_name(body) if path == "/graphql" else ""
+        operation, is_mutation = _describe_graphql(body) if path == "/graphql" else ("", False)
         state.requests.append((self.command, path, operation))
         if state.faults.latency_s:
             time.sleep(state.faults.latency_s)
         verdict = state.faults.decide(
-            operation or f"{self.command} {path}", is_write=_is_write(self, path, body)
+            operation or f"{self.command} {path}", is_write=self._is_write(path, is_mutation)
         )
         if verdict is Verdict.DROP:
             self.close_connection = True
@@ -211,6 +223,19 @@ class _Handler(BaseHTTPRequestHandler):
             logger.exception("wandb test server failed on %s %s", self.command, path)
             self._reply(500, {"errors": [{"message": f"test server error: {exc!r}"}]})
 
+    def _is_write(self, path: str, is_mutation: bool) -> bool:
+        """Whether a request belongs to logging a run rather than reading one back.
+
+        Reads are file downloads and GraphQL queries sent by ``wandb.Api()`` (its requests
+        carry the "W&B Public Client" User-Agent; a live run's wandb-core sends "wandb-core").
+        """
+        if self.command == "GET":
+            return False
+        return path != "/graphql" or is_mutation or not self._from_public_api()
+
+    def _from_public_api(self) -> bool:
+        return self.headers.get("User-Agent", "").startswith(PUBLIC_API_AGENT)
+
     def _authorized(self) -> bool:
         header = self.headers.get("Authorization", "")
         if header.startswith("Basic "):
@@ -222,8 +247,8 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.server_state
         parts = [unquote(p) for p in path.strip("/").split("/")]
         if path == "/graphql" and self.command == "POST":
-            from_run = not self.headers.get("User-Agent", "").startswith(PUBLIC_API_AGENT)
-            status, reply = schema.handle(state, json.loads(body or b"{}"), from_run=from_run)
+            request = json.loads(body or b"{}")
+            status, reply = schema.handle(state, request, from_run=not self._from_public_api())
             return self._reply(status, reply)
         if len(parts) == 5 and parts[0] == "files" and parts[4] == "file_stream":
             with state.storage.lock:
@@ -269,42 +294,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-def _operation_name(body: bytes) -> str:
+def _describe_graphql(body: bytes) -> tuple[str, bool]:
+    """(operation name, is a mutation) of a GraphQL request body; ("", False) if unreadable."""
     try:
         request = json.loads(body or b"{}")
-    except ValueError:
-        return ""
-    if request.get("operationName"):
-        return str(request["operationName"])
-    try:
-        doc = graphql.parse(request.get("query", ""))
-    except graphql.GraphQLError:
-        return ""
-    return next((op.name for op in doc.operations if op.name), "")
-
-
-def _is_write(handler: BaseHTTPRequestHandler, path: str, body: bytes) -> bool:
-    """Whether a request belongs to logging a run rather than reading one back.
-
-    Reads are file downloads and GraphQL queries sent by ``wandb.Api()`` (its requests carry
-    the "W&B Public Client" User-Agent; a live run's wandb-core sends "wandb-core").
-    """
-    if handler.command == "GET":
-        return False
-    if path != "/graphql":
-        return True
-    if not handler.headers.get("User-Agent", "").startswith(PUBLIC_API_AGENT):
-        return True
-    try:
-        doc = graphql.parse(json.loads(body or b"{}").get("query") or "")
-    except (ValueError, graphql.GraphQLError):
-        return False
-    return any(op.kind == "mutation" for op in doc.operations)
-
-
-def iter_server(storage_dir: Path | None = None) -> Iterator[WandbServer]:
-    server = WandbServer(storage_dir).start()
-    try:
-        yield server
-    finally:
-        server.stop()
+        doc = graphql.parse(request.get("query") or "")
+        op = graphql.pick_operation(doc, request.get("operationName"))
+    except (ValueError, AttributeError, graphql.GraphQLError):
+        return "", False
+    return op.name or "", op.kind == "mutation"

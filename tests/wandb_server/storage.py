@@ -94,6 +94,7 @@ class Run:
     heartbeat_at: str = field(default_factory=iso_now)
     heartbeat_monotonic: float = field(default_factory=time.monotonic)
     project_internal_id: int = 1
+    seq: int = 0  # creation order; breaks ties between equal (second-resolution) createdAt
 
     @property
     def id(self) -> str:
@@ -154,7 +155,9 @@ class Storage:
         key = (entity, project, name)
         if key in self.runs:
             return self.runs[key], False
-        run = Run(entity, project, name, project_internal_id=self.project_id(entity, project))
+        run = Run(
+            entity, project, name, project_internal_id=self.project_id(entity, project), seq=len(self.runs)
+        )
         self.runs[key] = run
         return run, True
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import wandb
+from wandb.errors import AuthenticationError, CommError
+from wandb.errors import Error as WandbError
 from wandb_server import WandbServer, seed_run
 
 
@@ -35,7 +37,7 @@ def test_reads_survive_intermittent_5xx_through_sdk_retries(server: WandbServer,
 
 def test_reads_fail_when_every_read_answers_5xx(server: WandbServer) -> None:
     server.faults.error_rate = 1.0
-    with pytest.raises(wandb.errors.CommError, match="HTTP 50[03]"):
+    with pytest.raises(CommError, match=r"HTTP 50[03]"):
         wandb.Api().run(f"{server.entity}/proj/seeded").load()
 
 
@@ -44,7 +46,7 @@ def test_writes_are_exempt_unless_included(server: WandbServer) -> None:
     seed_run(server, "proj", "written", steps=2)  # a run's own traffic is not faulted by default
     assert server.run_state("proj", "written") == "finished"
     server.faults.include_writes = True
-    with pytest.raises(wandb.errors.Error, match="giving up"):
+    with pytest.raises(WandbError, match="giving up"):
         wandb.init(project="proj", id="blocked")
     assert server.get_run("proj", "blocked") is None
 
@@ -52,7 +54,7 @@ def test_writes_are_exempt_unless_included(server: WandbServer) -> None:
 def test_dropped_connections_are_retried(server: WandbServer, tmp_path: Path) -> None:
     server.faults.drop_rate, server.faults.seed = 0.3, 11
     assert _read_everything(server, tmp_path / "out") == b"\x00\x01payload"
-    assert ("drop" in {verdict for _, verdict in server.faults.injected}), server.faults.injected
+    assert "drop" in {verdict for _, verdict in server.faults.injected}, server.faults.injected
 
 
 def test_same_seed_replays_the_same_faults(server: WandbServer, tmp_path: Path) -> None:
@@ -68,9 +70,9 @@ def test_same_seed_replays_the_same_faults(server: WandbServer, tmp_path: Path) 
 
 def test_reject_auth_gives_authentication_errors(server: WandbServer) -> None:
     server.faults.reject_auth = True
-    with pytest.raises(wandb.errors.AuthenticationError):
+    with pytest.raises(AuthenticationError):
         wandb.Api()
-    with pytest.raises(wandb.errors.CommError, match="not logged in"):
+    with pytest.raises(CommError, match="not logged in"):
         wandb.init(project="proj", id="denied")
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import wandb
+from wandb.errors import CommError
 from wandb_server import WandbServer, seed_run
 
 HOSTILE = ["../escape.txt", "/abs/path", "x" * 300, "dir/../../up.txt", "spaces and ünïcode?.txt", "a\\b.txt"]
@@ -45,5 +46,5 @@ def test_listing_pages_and_name_and_pattern_filters(server: WandbServer) -> None
 
 
 def test_a_missing_run_is_an_error(server: WandbServer) -> None:
-    with pytest.raises(wandb.errors.CommError, match="Could not find run"):
+    with pytest.raises(CommError, match="Could not find run"):
         wandb.Api().run(f"{server.entity}/proj/nope")

@@ -42,7 +42,9 @@ def test_variables_defaults_aliases_and_arguments() -> None:
         }""",
         {"p": "proj", "e": "ent"},
     )
-    assert data == {"project": {"name": "proj", "first": {"history": [0, 1, 2]}, "other": {"history": [0, 1]}}}
+    assert data == {
+        "project": {"name": "proj", "first": {"history": [0, 1, 2]}, "other": {"history": [0, 1]}}
+    }
     assert unknown == []
 
 
@@ -54,12 +56,15 @@ def test_fragments_apply_by_type_condition() -> None:
         fragment R on Run { name __typename }
         """
     )
-    assert data == {"project": {"name": "p", "run": {"name": "r1", "__typename": "Run"}, "entity": {"name": None}}}
+    assert data == {
+        "project": {"name": "p", "run": {"name": "r1", "__typename": "Run"}, "entity": {"name": None}}
+    }
 
 
 def test_skip_and_include_directives() -> None:
     data, _ = _run(
-        "query Q($yes: Boolean!) { project(name: \"p\") { name @skip(if: $yes) entity @include(if: $yes) { name } } }",
+        'query Q($yes: Boolean!) { project(name: "p") {'
+        " name @skip(if: $yes) entity @include(if: $yes) { name } } }",
         {"yes": True},
     )
     assert data == {"project": {"entity": {"name": None}}}
@@ -72,13 +77,17 @@ def test_unknown_fields_answer_null_and_are_reported() -> None:
 
 
 def test_operation_is_picked_by_name() -> None:
-    data, _ = _run('query A { project(name: "a") { name } } query B { project(name: "b") { name } }', name="B")
+    data, _ = _run(
+        'query A { project(name: "a") { name } } query B { project(name: "b") { name } }', name="B"
+    )
     assert data == {"project": {"name": "b"}}
     with pytest.raises(graphql.GraphQLError, match="operation name"):
         _run('query A { project(name: "a") { name } } query B { project(name: "b") { name } }')
 
 
-@pytest.mark.parametrize("bad", ["{ project(name: ", "query { project(name: \"p\") { ...Missing } }", "{ a ^ }"])
+@pytest.mark.parametrize(
+    "bad", ["{ project(name: ", 'query { project(name: "p") { ...Missing } }', "{ a ^ }"]
+)
 def test_malformed_queries_raise(bad: str) -> None:
     with pytest.raises(graphql.GraphQLError):
         _run(bad)

@@ -56,7 +56,25 @@ def test_init_log_save_finish_reads_back(server: WandbServer, tmp_path: Path) ->
     assert files["ckpt/model.bin"].size == len(payload)
     files["output.log"].download(root=str(tmp_path / "dl"), replace=True)
     assert "to the console" in (tmp_path / "dl" / "output.log").read_text()
+    assert "to the console" in [line.content for line in api_run.console_logs()]
     assert server.get_run("proj", "round1").exitcode == 0  # type: ignore[union-attr]
+    assert {"UpsertBucket", "CreateRunFiles", "Run", "RunFiles", "HistoryPage"} <= set(
+        server.graphql_operations()
+    )
+
+
+def test_public_api_updates_are_recorded(server: WandbServer) -> None:
+    server.add_run("proj", "edit", history=[{"a": 1}], summary={"s": 1}, config={"c": 1})
+    api_run = wandb.Api().run(f"{server.entity}/proj/edit")
+    api_run.summary.update({"added": 5})
+    api_run.config["c2"] = 7
+    api_run.tags = ["t1"]
+    api_run.update()
+    recorded = server.get_run("proj", "edit")
+    assert recorded is not None
+    assert recorded.summary == {"s": 1, "added": 5}
+    assert {k: v["value"] for k, v in recorded.config.items()} == {"c": 1, "c2": 7}
+    assert recorded.tags == ["t1"]
 
 
 @pytest.mark.parametrize("exit_code", [1, 3])
@@ -81,7 +99,11 @@ def test_resuming_a_finished_run_reopens_it_and_appends(server: WandbServer) -> 
 
 
 def test_a_killed_process_leaves_a_run_that_reads_as_crashed(server: WandbServer) -> None:
-    script = "import os, signal, wandb\nwandb.init(project='proj', id='killed')\nos.kill(os.getpid(), signal.SIGKILL)\n"
+    script = (
+        "import os, signal, wandb\n"
+        "wandb.init(project='proj', id='killed')\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
     proc = subprocess.run([sys.executable, "-c", script], env=dict(os.environ), timeout=60)
     assert proc.returncode == -signal.SIGKILL
     assert server.run_state("proj", "killed") == "running"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import wandb
-from wandb_server import WandbServer
+from wandb_server import WandbServer, sweep_controller
 
 GRID = {
     "method": "grid",
@@ -32,32 +32,31 @@ def _trainer(seen: list[dict[str, Any]]):
     return train
 
 
-def test_agent_runs_count_trials_then_the_grid_runs_out(server: WandbServer) -> None:
+def test_agent_runs_count_trials_with_parameters_from_the_config(server: WandbServer) -> None:
     sweep_id = wandb.sweep(GRID, project="sweepy", entity=server.entity)
     seen: list[dict[str, Any]] = []
     wandb.agent(sweep_id, function=_trainer(seen), count=2, project="sweepy", entity=server.entity)
 
     assert [s["lr"] for s in seen] == [0.1, 0.01]
     assert all(s["batch"] == 16 and s["sweep"] == sweep_id for s in seen)
-    api = wandb.Api()
-    sweep = api.sweep(f"{server.entity}/sweepy/{sweep_id}")
+    sweep = wandb.Api().sweep(f"{server.entity}/sweepy/{sweep_id}")
     assert sweep.config["parameters"] == GRID["parameters"]
+    assert sweep.state == "RUNNING"  # one grid point left
     assert sorted(r.id for r in sweep.runs) == sorted(s["id"] for s in seen)
     assert {r.id: r.config["lr"] for r in sweep.runs} == {s["id"]: s["lr"] for s in seen}
     assert all(r.state == "finished" for r in sweep.runs)
-
-    wandb.agent(sweep_id, function=_trainer(seen), project="sweepy", entity=server.entity)  # no count
-    assert [s["lr"] for s in seen] == [0.1, 0.01, 0.001]
-    assert wandb.Api().sweep(f"{server.entity}/sweepy/{sweep_id}").state == "FINISHED"  # Api caches sweeps
+    assert all(r.summary["loss"] == r.config["lr"] * 10 for r in sweep.runs)
 
 
-def test_runs_filtered_by_sweep_and_state(server: WandbServer) -> None:
+def test_exhausted_grid_stops_the_agent_and_runs_filter_by_sweep_and_state(server: WandbServer) -> None:
     server.add_run("sweepy", "outsider", history=[{"loss": 1.0}])
     server.add_run("sweepy", "broken", exit_code=2)
-    sweep_id = wandb.sweep({**GRID, "run_cap": 1}, project="sweepy", entity=server.entity)
+    config = {**GRID, "parameters": {"lr": {"values": [0.5]}, "batch": {"value": 4}}}
+    sweep_id = wandb.sweep(config, project="sweepy", entity=server.entity)
     seen: list[dict[str, Any]] = []
-    wandb.agent(sweep_id, function=_trainer(seen), project="sweepy", entity=server.entity)
-    assert len(seen) == 1  # run_cap reached: the controller told the agent to exit
+    wandb.agent(sweep_id, function=_trainer(seen), project="sweepy", entity=server.entity)  # no count
+    assert [(s["lr"], s["batch"]) for s in seen] == [(0.5, 4)]  # then the controller said exit
+    assert wandb.Api().sweep(f"{server.entity}/sweepy/{sweep_id}").state == "FINISHED"
 
     api = wandb.Api()
     path = f"{server.entity}/sweepy"
@@ -66,3 +65,21 @@ def test_runs_filtered_by_sweep_and_state(server: WandbServer) -> None:
     finished = {r.id for r in api.runs(path, filters={"$and": [{"state": "finished"}, {"sweep": None}]})}
     assert finished == {"outsider"}
     assert len(api.runs(path)) == 3
+
+
+def test_controller_respects_run_cap_and_busy_agents(server: WandbServer) -> None:
+    config = {"method": "random", "run_cap": 2, "parameters": {"lr": {"min": 0.0, "max": 1.0}}}
+    sweep_id = wandb.sweep(config, project="capped", entity=server.entity)
+    sweep = server.storage.sweep(server.entity, "capped", sweep_id)
+    assert sweep is not None
+    agent = server.storage.add_agent(sweep, "host")
+
+    first = sweep_controller.heartbeat(server, agent, {})
+    assert first[0]["type"] == "run" and 0.0 <= first[0]["args"]["lr"]["value"] <= 1.0
+    run_id = first[0]["run_id"]
+    assert server.run_state("capped", run_id) == "pending"
+    assert sweep_controller.heartbeat(server, agent, {run_id: True}) == []  # busy: nothing new
+    second = sweep_controller.heartbeat(server, agent, {})
+    assert second[0]["type"] == "run" and second[0]["run_id"] != run_id
+    assert sweep_controller.heartbeat(server, agent, {}) == [{"type": "exit"}]
+    assert sweep.state == "FINISHED"

@@ -24,8 +24,9 @@ class Settings:
     wandb_dir: str | None = None
 
     @classmethod
-    def from_context(cls, entity: str | None = None, project: str | None = None,
-                     host: str | None = None) -> Settings:
+    def from_context(
+        cls, entity: str | None = None, project: str | None = None, host: str | None = None
+    ) -> Settings:
         ctx = get_wandb_context()
         kwargs = (ctx.kwargs if ctx else None) or {}
         run_dir = kwargs.get("dir")

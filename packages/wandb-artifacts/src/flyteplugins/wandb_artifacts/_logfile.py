@@ -13,6 +13,7 @@ import os
 import struct
 import zlib
 from collections.abc import Iterator
+from typing import Any
 
 _FILE_IDENT = b":W&B"
 _FILE_MAGIC = 0xBEE1
@@ -27,8 +28,9 @@ class RecordLogError(ValueError):
     """The file is not a W&B record log."""
 
 
-def iter_record_payloads(path: str | os.PathLike[str]) -> Iterator[bytes]:
-    """Every complete record payload in the log, in order.
+def iter_record_payloads(path: str | os.PathLike[str], start_block: int = 0) -> Iterator[bytes]:
+    """Every complete record payload in the log, in order, from block ``start_block`` on
+    (records continuing from an earlier block are skipped).
 
     A truncated tail (a run still writing, or one that crashed) ends the iteration quietly;
     a chunk whose checksum does not match skips the rest of its block, as LevelDB does.
@@ -36,8 +38,12 @@ def iter_record_payloads(path: str | os.PathLike[str]) -> Iterator[bytes]:
     with open(path, "rb") as fh:
         head = fh.read(_FILE_HEADER.size)
         _check_file_header(path, head)
-        block = head + fh.read(_BLOCK_SIZE - len(head))
-        pos = _FILE_HEADER.size
+        if start_block > 0:
+            fh.seek(start_block * _BLOCK_SIZE)
+            block, pos = fh.read(_BLOCK_SIZE), 0
+        else:
+            block = head + fh.read(_BLOCK_SIZE - len(head))
+            pos = _FILE_HEADER.size
         pending: list[bytes] | None = None
         while block:
             if _BLOCK_SIZE - pos < _CHUNK_HEADER.size or pos + _CHUNK_HEADER.size > len(block):
@@ -72,6 +78,26 @@ def _check_file_header(path: str | os.PathLike[str], head: bytes) -> None:
         raise RecordLogError(f"{os.fspath(path)!r} is empty or too short to be a W&B record log.")
     ident, magic, _version = _FILE_HEADER.unpack(head)
     if ident != _FILE_IDENT or magic != _FILE_MAGIC:
-        raise RecordLogError(
-            f"{os.fspath(path)!r} is not a W&B record log (expected a run-<id>.wandb file)."
-        )
+        raise RecordLogError(f"{os.fspath(path)!r} is not a W&B record log (expected a run-<id>.wandb file).")
+
+
+def last_record_payload(path: str | os.PathLike[str]) -> bytes | None:
+    """The last complete record, read from the file's tail only."""
+    blocks = max(0, (os.path.getsize(path) - 1) // _BLOCK_SIZE)
+    # A record can span blocks: start early enough that the last one begins inside the window.
+    for start in (max(0, blocks - 1), max(0, blocks - 8), 0):
+        last = None
+        for last in iter_record_payloads(path, start):  # noqa: B007
+            pass
+        if last is not None:
+            return last
+    return None
+
+
+def parse_record(payload: bytes) -> Any:
+    """Decode one payload as ``wandb_internal_pb2.Record``."""
+    from wandb.proto import wandb_internal_pb2 as pb
+
+    record = pb.Record()  # type: ignore[attr-defined]  # generated protobuf class
+    record.ParseFromString(payload)
+    return record

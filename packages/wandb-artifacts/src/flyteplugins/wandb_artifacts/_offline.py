@@ -16,8 +16,9 @@ from ._report import ProgressListener, RunReport, is_same_file, md5_base64
 _HISTORY_PROGRESS_EVERY = 10_000
 
 
-def resolve_offline_run(run_dir_or_id: str | os.PathLike[str], wandb_dir: str | os.PathLike[str] | None = None
-                        ) -> tuple[str, list[Path]]:
+def resolve_offline_run(
+    run_dir_or_id: str | os.PathLike[str], wandb_dir: str | os.PathLike[str] | None = None
+) -> tuple[str, list[Path]]:
     """``(run_id, segment directories)`` for a run directory or a run id.
 
     A directory stands for its whole run: every segment of the same id next to it is included.
@@ -55,13 +56,13 @@ def export_offline(
     target = Path(path).expanduser() if path is not None else default_run_path(run_id)
     target.mkdir(parents=True, exist_ok=True)
     report = RunReport(run_id=run_id, path=str(target.resolve()), source="offline")
+    recorded = records.read_run_dirs(run_dirs, load_history=False)  # waits for a closing run
     files = dict(_local_files(run_dirs))
     listener.run_started(run_id, len(files))
     with Staging(target) as staging:
         for name, source in files.items():
             status = _copy_one(staging, target, name, source, report)
             listener.file_done(run_id, name, status, source.stat().st_size)
-        recorded = records.read_run_dirs(run_dirs, load_history=False)
         write_json(staging, target / SUMMARY_FILE, recorded.summary)
         if include_history:
             rows = _counting(records.iter_history_json(run_dirs), run_id, listener)

@@ -63,7 +63,9 @@ class RunDownloader:
         name = remote.name
         status = _download_one(staging, dest_dir, remote, report, self.policy)
         if status == "rejected":
-            logger.warning("W&B run %s: refused file name %r (%s)", report.run_id, name, report.rejected[name])
+            logger.warning(
+                "W&B run %s: refused file name %r (%s)", report.run_id, name, report.rejected[name]
+            )
         self.listener.file_done(report.run_id, name, status, int(remote.size or 0))
 
     def _history_rows(self, run: Any, run_id: str) -> Iterator[str]:
@@ -86,7 +88,9 @@ class RunDownloader:
                 failures += 1
                 if failures >= self.policy.attempts or not is_transient(exc):
                     raise
-                logger.info("W&B run %s: history page failed (%s); resuming at step %d", run_id, exc, next_step)
+                logger.info(
+                    "W&B run %s: history page failed (%s); resuming at step %d", run_id, exc, next_step
+                )
                 time.sleep(self.policy.delay(failures - 1))
 
 
@@ -95,8 +99,9 @@ def _summary(run: Any) -> dict[str, Any]:
     return dict(summary) if summary else {}
 
 
-def _download_one(staging: Staging, dest_dir: Path, remote: Any, report: RunReport, policy: RetryPolicy
-                  ) -> str:
+def _download_one(
+    staging: Staging, dest_dir: Path, remote: Any, report: RunReport, policy: RetryPolicy
+) -> str:
     """Fetch one remote file into place; returns its status and records it in ``report``."""
     name: str = remote.name
     try:
@@ -127,5 +132,7 @@ def _fetch_verified(staging: Staging, remote: Any, size: int, md5: str | None) -
     staged = scratch.joinpath(*remote.name.split("/"))
     actual = staged.stat().st_size
     if actual != size or (md5 and md5_base64(staged) != md5):
-        raise TransientError(f"{remote.name}: downloaded {actual} bytes not matching W&B's size/MD5; retrying")
+        raise TransientError(
+            f"{remote.name}: downloaded {actual} bytes not matching W&B's size/MD5; retrying"
+        )
     return staged

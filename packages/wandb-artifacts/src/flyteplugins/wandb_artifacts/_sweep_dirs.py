@@ -78,7 +78,9 @@ def download_sweep(
                 f"No local W&B run of sweep {sweep_id!r} under "
                 f"{settings.wandb_dir or os.environ.get('WANDB_DIR') or os.getcwd()!r} (offline mode)."
             )
-        jobs = {rid: _offline_job(dirs[-1], base / rid, include_history, listener) for rid, dirs in local.items()}
+        jobs = {
+            rid: _offline_job(dirs[-1], base / rid, include_history, listener) for rid, dirs in local.items()
+        }
         return _run_all(jobs, base, run_workers)
     api = make_api(api_base_url(settings.host))
     target = resolve_target(api, settings.entity, settings.project, f"sweep {sweep_id!r}")
@@ -89,13 +91,15 @@ def download_sweep(
         return _run_all(jobs, base, run_workers)
 
 
-def _offline_job(run_dir: Path, dest: Path, include_history: bool, listener: ProgressListener | None
-                 ) -> Callable[[], RunReport]:
+def _offline_job(
+    run_dir: Path, dest: Path, include_history: bool, listener: ProgressListener | None
+) -> Callable[[], RunReport]:
     return lambda: export_offline(run_dir, dest, include_history, listener=listener)
 
 
-def _online_job(downloader: RunDownloader, run_id: str, base: Path, include_history: bool
-                ) -> Callable[[], RunReport]:
+def _online_job(
+    downloader: RunDownloader, run_id: str, base: Path, include_history: bool
+) -> Callable[[], RunReport]:
     return lambda: downloader.download(check_id("run_id", run_id), base / run_id, include_history)
 
 

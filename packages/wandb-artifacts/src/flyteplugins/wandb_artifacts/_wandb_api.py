@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
-from ._retry import DEFAULT_POLICY, RetryPolicy, call_with_retry, is_transient
+from ._retry import DEFAULT_POLICY, RetryPolicy, call_with_retry
 
 # The public W&B UI host serves no API; its API lives on api.wandb.ai (the SDK default).
 _PUBLIC_UI_HOSTS = frozenset({"wandb.ai", "www.wandb.ai"})
@@ -89,8 +89,9 @@ def fetch_run(api: Any, target: Target, run_id: str, policy: RetryPolicy = DEFAU
         raise _lookup_error("run", path, target, exc) from exc
 
 
-def fetch_sweep_run_ids(api: Any, target: Target, sweep_id: str, policy: RetryPolicy = DEFAULT_POLICY
-                        ) -> list[str]:
+def fetch_sweep_run_ids(
+    api: Any, target: Target, sweep_id: str, policy: RetryPolicy = DEFAULT_POLICY
+) -> list[str]:
     """Ids of every run of the sweep; RuntimeError naming entity/project/id if missing."""
     path = target.path(sweep_id)
 
@@ -112,7 +113,9 @@ def is_auth_error(exc: BaseException) -> bool:
         return True
     if isinstance(exc, UsageError) and ("auth" in text or "login" in text or "api key" in text):
         return True
-    return any(marker in text for marker in ("401", "403", "unauthorized", "invalid api key", "permission denied"))
+    return any(
+        marker in text for marker in ("401", "403", "unauthorized", "invalid api key", "permission denied")
+    )
 
 
 def auth_error(where: str, exc: BaseException) -> RuntimeError:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import rich_click as click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ._report import ProgressListener, RunReport
@@ -31,7 +31,9 @@ def wandb_group() -> None:
 @click.argument("run_path", metavar="ENTITY/PROJECT/RUN_ID")
 @click.option("--out", "out", type=click.Path(file_okay=False), help="Target directory [default: ./RUN_ID].")
 @click.option("--no-history", is_flag=True, help="Skip metrics_history.json.")
-@click.option("--base-url", envvar="WANDB_BASE_URL", help="W&B API URL [default: $WANDB_BASE_URL or W&B cloud].")
+@click.option(
+    "--base-url", envvar="WANDB_BASE_URL", help="W&B API URL [default: $WANDB_BASE_URL or W&B cloud]."
+)
 def download_run_cmd(run_path: str, out: str | None, no_history: bool, base_url: str | None) -> None:
     """Download one run: every file, summary.json and the full metrics_history.json."""
     from ._run_dir import download_run
@@ -40,18 +42,25 @@ def download_run_cmd(run_path: str, out: str | None, no_history: bool, base_url:
     dest = out or os.path.join(".", run_id)
     _run_and_report(
         lambda listener: [
-            download_run(run_id, dest, not no_history, entity=entity, project=project, host=base_url,
-                         listener=listener)
+            download_run(
+                run_id, dest, not no_history, entity=entity, project=project, host=base_url, listener=listener
+            )
         ]
     )
 
 
 @wandb_group.command("download-sweep")
 @click.argument("sweep_path", metavar="ENTITY/PROJECT/SWEEP_ID")
-@click.option("--out", "out", type=click.Path(file_okay=False),
-              help="Parent directory; each run goes to OUT/RUN_ID [default: ./SWEEP_ID].")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False),
+    help="Parent directory; each run goes to OUT/RUN_ID [default: ./SWEEP_ID].",
+)
 @click.option("--no-history", is_flag=True, help="Skip metrics_history.json.")
-@click.option("--base-url", envvar="WANDB_BASE_URL", help="W&B API URL [default: $WANDB_BASE_URL or W&B cloud].")
+@click.option(
+    "--base-url", envvar="WANDB_BASE_URL", help="W&B API URL [default: $WANDB_BASE_URL or W&B cloud]."
+)
 def download_sweep_cmd(sweep_path: str, out: str | None, no_history: bool, base_url: str | None) -> None:
     """Download every run of a sweep, several at a time."""
     from ._sweep_dirs import download_sweep
@@ -117,10 +126,10 @@ def _run_and_report(work: Callable[[ProgressListener], list[RunReport]]) -> None
 class _RichListener(ProgressListener):
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
-        self.tasks: dict[str, int] = {}
+        self.tasks: dict[str, TaskID] = {}
         self.lock = threading.Lock()
 
-    def _task(self, run_id: str) -> int:
+    def _task(self, run_id: str) -> TaskID:
         with self.lock:
             if run_id not in self.tasks:
                 self.tasks[run_id] = self.progress.add_task(run_id, total=None, note="")
@@ -141,7 +150,9 @@ class _RichListener(ProgressListener):
 
 
 def _summary_table(reports: list[RunReport]) -> Table:
-    table = Table(title="W&B download summary", caption="new/skipped/refused/failed: files; rows: history rows")
+    table = Table(
+        title="W&B download summary", caption="new/skipped/refused/failed: files; rows: history rows"
+    )
     table.add_column("run", overflow="fold")
     table.add_column("source")
     for column in ("new", "skipped", "refused", "failed", "rows"):

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._logfile import RecordLogError, iter_record_payloads
+from ._logfile import RecordLogError, iter_record_payloads, parse_record
+from ._settle import DEFAULT_SETTLE_TIMEOUT_S, wait_until_settled
 
 __all__ = [
     "RecordLogError",
@@ -26,10 +27,10 @@ __all__ = [
     "find_offline_run_dirs",
     "iter_history_json",
     "iter_local_runs",
-    "read_run_header",
     "read_run",
     "read_run_dir",
     "read_run_dirs",
+    "read_run_header",
     "record_log_path",
 ]
 
@@ -106,18 +107,27 @@ def find_offline_run_dirs(run_id: str, wandb_dir: str | os.PathLike[str] | None 
     return sorted(found, key=lambda p: found[p])
 
 
-def read_run_dir(run_dir: str | os.PathLike[str], load_history: bool = True) -> RecordedRun:
-    """Decode one run directory (one segment)."""
-    run_dir = Path(run_dir)
-    state = _RunState(load_history)
-    state.add_segment(run_dir)
-    return state.result()
+def read_run_dir(
+    run_dir: str | os.PathLike[str],
+    load_history: bool = True,
+    settle_timeout_s: float = DEFAULT_SETTLE_TIMEOUT_S,
+) -> RecordedRun:
+    """Decode one run directory (one segment).
+
+    ``run.finish()`` returns before wandb-core has flushed the log; if the log has no exit
+    record yet while a process still writes it, this waits up to ``settle_timeout_s``.
+    """
+    return read_run_dirs([run_dir], load_history, settle_timeout_s)
 
 
 def read_run(
-    run_id: str, wandb_dir: str | os.PathLike[str] | None = None, load_history: bool = True
+    run_id: str,
+    wandb_dir: str | os.PathLike[str] | None = None,
+    load_history: bool = True,
+    settle_timeout_s: float = DEFAULT_SETTLE_TIMEOUT_S,
 ) -> RecordedRun:
-    """Decode every local segment of ``run_id``, merged in order (resumed runs)."""
+    """Decode every local segment of ``run_id``, merged in order (resumed runs); waits for
+    a just-finished run as :func:`read_run_dir` does."""
     run_dirs = find_offline_run_dirs(run_id, wandb_dir)
     if not run_dirs:
         where = wandb_dir if wandb_dir is not None else default_wandb_dir()
@@ -125,14 +135,21 @@ def read_run(
             f"No local W&B run directory for run id {run_id!r} under {str(where)!r}; "
             "check the id, or pass wandb_dir= (WANDB_DIR of the process that ran it)."
         )
-    return read_run_dirs(run_dirs, load_history)
+    return read_run_dirs(run_dirs, load_history, settle_timeout_s)
 
 
-def read_run_dirs(run_dirs: Iterable[str | os.PathLike[str]], load_history: bool = True) -> RecordedRun:
+def read_run_dirs(
+    run_dirs: Iterable[str | os.PathLike[str]],
+    load_history: bool = True,
+    settle_timeout_s: float = DEFAULT_SETTLE_TIMEOUT_S,
+) -> RecordedRun:
     """Decode several segments of one run, merged in the order given."""
+    dirs = [Path(d) for d in run_dirs]
+    if dirs and settle_timeout_s > 0:
+        wait_until_settled(record_log_path(dirs[-1]), settle_timeout_s)
     state = _RunState(load_history)
-    for run_dir in run_dirs:
-        state.add_segment(Path(run_dir))
+    for run_dir in dirs:
+        state.add_segment(run_dir)
     return state.result()
 
 
@@ -199,12 +216,8 @@ def _segment_order(entry: Path, run_id: str) -> tuple[str, int] | None:
 
 
 def _iter_records(path: Path) -> Iterator[Any]:
-    from wandb.proto import wandb_internal_pb2 as pb
-
     for payload in iter_record_payloads(path):
-        record = pb.Record()
-        record.ParseFromString(payload)
-        yield record
+        yield parse_record(payload)
 
 
 def _history_items(history: Any) -> Iterator[tuple[str, str]]:
@@ -252,10 +265,11 @@ def _apply_updates(target: dict[str, Any], updates: Iterable[Any], removes: Iter
         node[path[-1]] = json.loads(item.value_json) if item.value_json else None
     for item in removes:
         path = [item.key] if item.key else list(item.nested_key)
-        node = target
+        node: Any = target
         for part in path[:-1]:
-            node = node.get(part) if isinstance(node.get(part), dict) else {}
-        node.pop(path[-1], None)
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(path[-1], None)
 
 
 class _RunState:

@@ -92,6 +92,15 @@ class RunScope:
             return
         try:
             run.finish(exit_code=1 if failed else 0)
+        except Exception as exc:
+            if type(exc).__name__ != "AlreadyJoinedError":
+                raise
+            raise RuntimeError(
+                f"W&B was shut down (wandb.teardown()) while run {run.id!r} was still active, so it "
+                f"could not be finished. wandb.agent does this after every trial: do not decorate "
+                f"the task that calls wandb.agent with @wandb_init (use @wandb_sweep, and "
+                f"@wandb_init on the objective)."
+            ) from exc
         finally:
             _registry.unregister(run)
 

@@ -14,14 +14,11 @@ import inspect
 import sys
 from collections.abc import Callable
 from types import FrameType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from ._download import download_logs_async, download_logs_sync
 from ._lifecycle import RunScope
 from ._plan import RunPlan
-
-if TYPE_CHECKING:
-    from wandb.sdk.wandb_run import Run
 
 F = TypeVar("F", bound=Callable[..., Any])
 Planner = Callable[[FrameType | None], RunPlan]
@@ -30,8 +27,11 @@ Planner = Callable[[FrameType | None], RunPlan]
 WRAPPED_MARKER = "__flyteplugins_wandb_init__"
 
 
-def _download_target(scope: RunScope) -> Run | None:
-    return scope.run if scope.plan.download_after else None
+def _download_target(scope: RunScope) -> str | None:
+    """The run to export after the body, if ``download_logs`` applies to it."""
+    if scope.plan.download_after and scope.run is not None:
+        return scope.run.id
+    return None
 
 
 def run_around(func: F, planner: Planner) -> F:
@@ -54,9 +54,9 @@ def _sync_wrapper(func: Callable[..., Any], planner: Planner) -> Callable[..., A
             scope.finish_after_failure()
             raise
         scope.finish(failed=False)
-        finished = _download_target(scope)
-        if finished is not None:
-            download_logs_sync(finished)
+        run_id = _download_target(scope)
+        if run_id is not None:
+            download_logs_sync(run_id)
         return result
 
     return sync_body
@@ -75,9 +75,9 @@ def _async_wrapper(func: Callable[..., Any], planner: Planner) -> Callable[..., 
             await _call(blocking, scope.finish_after_failure)
             raise
         await _call(blocking, scope.finish, False)
-        finished = _download_target(scope)
-        if finished is not None:
-            await download_logs_async(finished)
+        run_id = _download_target(scope)
+        if run_id is not None:
+            await download_logs_async(run_id)
         return result
 
     return async_body
