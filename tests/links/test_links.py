@@ -190,3 +190,23 @@ def _log_links(spec):  # the wire spec nests task logs under the template's meta
         if links is not None and len(links):
             return list(links)
     raise AssertionError(f"no log links found in {type(spec).__name__}")
+
+
+def test_context_run_mode_applies_when_the_decorator_gave_none() -> None:
+    new_by_context = {**PARENT, "wandb_run_mode": "new"}
+    assert render(Wandb(), new_by_context) == "https://wandb.ai/team/proj/runs/rn-a0"
+    assert render(Wandb(run_mode="auto"), new_by_context) == "https://wandb.ai/team/proj/runs/parent-run"
+    assert render(Wandb(), {**CTX, "wandb_run_mode": "shared"}) == "https://wandb.ai/team/proj"
+
+
+def test_context_id_that_names_the_parent_run_is_not_taken_by_a_new_run() -> None:
+    inherited = {**CTX, "wandb_id": "parent-run", "_wandb_run_id": "parent-run"}
+    assert render(Wandb(run_mode="new"), inherited) == "https://wandb.ai/team/proj/runs/rn-a0"
+    assert render(Wandb(), inherited) == "https://wandb.ai/team/proj/runs/parent-run"
+    assert render(Wandb(run_mode="new", id="parent-run"), inherited).endswith("/runs/parent-run")
+
+
+def test_context_rank_scope_applies_to_distributed_links() -> None:
+    link = Wandb(distributed=True, worker_index=1)
+    assert render(link, {**CTX, "wandb_rank_scope": "worker"}).endswith("/runs/rn-a0-worker-1")
+    assert render(link, CTX).endswith("/runs/rn-a0")

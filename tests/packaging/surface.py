@@ -9,4 +9,8 @@ DOCUMENTED_SURFACE: dict[str, str] = {
     "wandb_sweep_config": "flyteplugins.wandb_context",
     "Wandb": "flyteplugins.wandb_links",
     "WandbSweep": "flyteplugins.wandb_links",
+    "wandb_init": "flyteplugins.wandb_runs",
+    "get_wandb_run": "flyteplugins.wandb_runs",
+    "get_wandb_run_dir": "flyteplugins.wandb_runs",
+    "get_distributed_info": "flyteplugins.wandb_runs",
 }

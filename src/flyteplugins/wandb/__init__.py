@@ -12,6 +12,7 @@ from flyteplugins.wandb_context import (
     wandb_sweep_config,
 )
 from flyteplugins.wandb_links import Wandb, WandbSweep
+from flyteplugins.wandb_runs import get_distributed_info, get_wandb_run, get_wandb_run_dir, wandb_init
 
 from ._version import __version__
 
@@ -21,8 +22,12 @@ __all__ = [
     "Wandb",
     "WandbSweep",
     "__version__",
+    "get_distributed_info",
     "get_wandb_context",
+    "get_wandb_run",
+    "get_wandb_run_dir",
     "get_wandb_sweep_context",
     "wandb_config",
+    "wandb_init",
     "wandb_sweep_config",
 ]

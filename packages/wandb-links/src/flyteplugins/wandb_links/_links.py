@@ -27,6 +27,8 @@ _ENTITY_KEY = keys.ENTITY_KEY
 _ID_KEY = keys.ID_KEY
 _RUN_ID_KEY = keys.RUN_ID_KEY
 _SWEEP_ID_KEY = keys.SWEEP_ID_KEY
+_RUN_MODE_KEY = keys.run_key("run_mode")
+_RANK_SCOPE_KEY = keys.run_key("rank_scope")
 _SWEEP_PROJECT_KEY = keys.sweep_key("project")
 _SWEEP_ENTITY_KEY = keys.sweep_key("entity")
 
@@ -41,9 +43,12 @@ class Wandb(Link):
             Only http(s) hosts are used; anything else falls back to the default.
         project: W&B project (beats ``wandb_project`` in the context).
         entity: W&B entity (beats ``wandb_entity`` in the context).
-        run_mode: ``auto``, ``new`` or ``shared``, as given to ``@wandb_init``.
-        rank_scope: ``global`` or ``worker``, for distributed tasks.
-        id: W&B run id (beats ``wandb_id`` in the context).
+        run_mode: ``auto``, ``new`` or ``shared``, as given to ``@wandb_init``; ``None`` uses
+            ``wandb_run_mode`` from the context, else ``auto``.
+        rank_scope: ``global`` or ``worker``, for distributed tasks; ``None`` uses
+            ``wandb_rank_scope`` from the context, else ``global``.
+        id: W&B run id (beats ``wandb_id`` in the context). A ``wandb_id`` in the context that
+            names the parent's run was inherited from it and is not taken by a new run.
         name: label of the link in the Flyte UI.
         distributed: set by ``@wandb_init`` for distributed (Elastic) tasks.
         worker_index: the worker this link is for, in multi-node ``worker`` scope.
@@ -52,8 +57,8 @@ class Wandb(Link):
     host: str | None = None
     project: str | None = None
     entity: str | None = None
-    run_mode: RunMode = "auto"
-    rank_scope: RankScope = "global"
+    run_mode: RunMode | None = None
+    rank_scope: RankScope | None = None
     id: str | None = None
     name: str = "Weights & Biases"
     icon_uri: str | None = ""
@@ -79,15 +84,21 @@ class Wandb(Link):
             wb_entity = self.entity or get(_ENTITY_KEY)
             parent_id = get(_RUN_ID_KEY)
             given_id = self.id or get(_ID_KEY)
+            if given_id == parent_id and not self.id:
+                given_id = None  # inherited from the parent's run: a new run cannot take it
+            run_mode = self.run_mode or get(_RUN_MODE_KEY) or "auto"
         else:
             host, wb_project, wb_entity, given_id = self.host, self.project, self.entity, self.id
             parent_id = None
+            run_mode = self.run_mode or "auto"
         if not wb_project or not wb_entity:
             return safe_host(host) if host else DEFAULT_HOST
         if self.distributed:
             own_id = given_id or f"{run_name}-{action_name}"
-            return self._distributed_link(host, wb_entity, wb_project, own_id)
-        run_mode = self.run_mode
+            rank_scope = self.rank_scope or (context or {}).get(_RANK_SCOPE_KEY) or "global"
+            return _distributed_link(
+                host, wb_entity, wb_project, own_id, run_mode, rank_scope, self.worker_index
+            )
         if parent_id and run_mode != "new":
             run_id = parent_id
         elif run_mode == "shared":
@@ -97,12 +108,21 @@ class Wandb(Link):
         key = (host, wb_entity, wb_project, "runs", run_id)
         return URLS.get(key) or build_url(*key)
 
-    def _distributed_link(self, host: str | None, entity: str, project: str, base_id: str) -> str:
-        target = base_id
-        if self.worker_index is not None and self.rank_scope == "worker":
-            target = f"{base_id}-worker-{self.worker_index}"
-        kind = "groups" if self.run_mode == "new" else "runs"
-        return build_url(host, entity, project, kind, target)
+
+def _distributed_link(
+    host: str | None,
+    entity: str,
+    project: str,
+    base_id: str,
+    run_mode: str,
+    rank_scope: str,
+    worker_index: int | None,
+) -> str:
+    target = base_id
+    if worker_index is not None and rank_scope == "worker":
+        target = f"{base_id}-worker-{worker_index}"
+    kind = "groups" if run_mode == "new" else "runs"
+    return build_url(host, entity, project, kind, target)
 
 
 @dataclass

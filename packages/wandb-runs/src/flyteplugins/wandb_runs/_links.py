@@ -15,8 +15,9 @@ def wandb_links(task: AsyncFunctionTaskTemplate, options: DecoratorOptions) -> t
     one link per worker node."""
     nodes, procs_per_node = task_topology(getattr(task, "plugin_config", None))
     distributed = nodes > 1 or procs_per_node > 1
-    run_mode = options.run_mode or "auto"
-    rank_scope = options.rank_scope or "global"
+    # None lets the link follow wandb_config(run_mode=..., rank_scope=...) in the action's context
+    run_mode = options.run_mode
+    rank_scope = options.rank_scope
     common = {
         "host": options.kwargs.get("host"),
         "project": options.project,
@@ -25,7 +26,7 @@ def wandb_links(task: AsyncFunctionTaskTemplate, options: DecoratorOptions) -> t
         "rank_scope": rank_scope,
         "id": options.kwargs.get("id"),
     }
-    if nodes > 1 and rank_scope == "worker":
+    if nodes > 1 and rank_scope == "worker":  # a decorator value: one link per worker node
         return tuple(
             Wandb(**common, name=f"Weights & Biases Worker {i}", distributed=True, worker_index=i)
             for i in range(nodes)
