@@ -59,15 +59,19 @@ def wandb_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     wandb_dir.mkdir()
     monkeypatch.setenv("WANDB_MODE", "offline")
     monkeypatch.setenv("WANDB_DIR", str(wandb_dir))
+    _fresh_sdk()
     yield wandb_dir
-    _finish_leftover_runs()
+    _fresh_sdk()
 
 
-def _finish_leftover_runs() -> None:
+def _fresh_sdk() -> None:
+    """The SDK reads WANDB_* once per process setup: finish what is left and tear it down so
+    the next test's directory and mode take effect."""
     import wandb
 
     if wandb.run is not None:
         wandb.run.finish()
+    wandb.teardown()
 
 
 def run_local(task: Any, *args: Any, custom_context: dict[str, str] | None = None, **kwargs: Any) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import wandb
+from flyteplugins.wandb_runs import wandb_init
 
 
 def quadratic() -> None:
@@ -43,3 +44,13 @@ async def async_quadratic() -> None:
     run = wandb.init()
     run.log({"loss": (run.config["x"] - 2) ** 2})
     run.finish()
+
+
+@wandb_init
+def init_fails_at_x_2() -> None:
+    """The documented objective shape: @wandb_init, parameters from wandb.run.config."""
+    run = wandb.run
+    assert run is not None
+    if run.config.x == 2:
+        raise RuntimeError("objective failed on purpose at x=2")
+    run.log({"loss": float(run.config.x)})

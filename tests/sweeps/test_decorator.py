@@ -113,10 +113,14 @@ def test_link_is_added_with_decorator_values() -> None:
     @env.task
     async def plain() -> None: ...
 
+    assert not [link for link in plain.links if isinstance(link, WandbSweep)]
     decorated = wandb_sweep(project="p1", entity="e1")(plain)
+    assert decorated is plain  # changed in place: its TaskEnvironment (deployment) sees the link
+    assert env.tasks[plain.name] is decorated
     links = [link for link in decorated.links if isinstance(link, WandbSweep)]
     assert len(links) == 1 and (links[0].project, links[0].entity) == ("p1", "e1")
-    assert not [link for link in plain.links if isinstance(link, WandbSweep)]
+    with pytest.raises(ValueError, match="already decorated with @wandb_sweep"):
+        wandb_sweep(decorated)
     url = links[0].get_link("r", "fp", "dev", {keys.SWEEP_ID_KEY: "abc12345"}, "a0", "a1", "pod")
     assert url == "https://wandb.ai/e1/p1/sweeps/abc12345"
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 import sweep_objectives as obj
 import wandb
@@ -92,20 +94,28 @@ def test_bayes_finds_a_good_trial_on_a_known_objective(local_run, wandb_offline:
         metric={"name": "loss", "goal": "minimize"},
         parameters={"x": {"min": -10.0, "max": 10.0}},
     )
+    # The engine draws from numpy's and Python's global generators; seeded, the GP's rare
+    # stuck starts (about 1 sweep in 100) cannot make this test flaky.
+    np.random.seed(11)
+    random.seed(11)
     run_sweep_agent(sweep_id, obj.quadratic, count=10)
     best = get_sweep_results(sweep_id)[0]
-    # the engine fits a GP to the metric fed back from each run: 10 trials land near x=2
+    # Bayes fits a GP to the metric read back from each run. 10 random draws over [-10, 10]
+    # miss |x - 2| < 1.5 one time in five; guided by the metric the search lands there.
     assert abs(best.params["x"] - 2) < 1.5, best
 
 
-def test_failing_trial_is_recorded_failed_and_the_sweep_goes_on(local_run, wandb_offline: Path) -> None:
+@pytest.mark.parametrize("objective", [obj.fails_at_x_2, obj.init_fails_at_x_2])
+def test_failing_trial_is_recorded_failed_and_the_sweep_goes_on(
+    objective, local_run, wandb_offline: Path
+) -> None:
     sweep_id = make_sweep(
         local_run,
         method="grid",
         metric={"name": "loss", "goal": "minimize"},
         parameters={"x": {"values": [1, 2, 3, 4]}},
     )
-    run_sweep_agent(sweep_id, obj.fails_at_x_2)
+    run_sweep_agent(sweep_id, objective)
 
     by_x = {t.values()["x"]: t for t in trials(sweep_id)}
     assert sorted(by_x) == [1, 2, 3, 4]

@@ -16,6 +16,7 @@ import sweep_objectives as obj
 import wandb
 from flyteplugins.wandb_artifacts.records import read_run
 from flyteplugins.wandb_context import get_wandb_context, wandb_config, wandb_sweep_config
+from flyteplugins.wandb_runs import wandb_init
 from flyteplugins.wandb_sweeps import get_wandb_sweep_id, run_sweep_agent, wandb_sweep
 from flyteplugins.wandb_sweeps._local import SweepStore
 from sweep_helpers import make_sweep
@@ -96,13 +97,14 @@ def test_two_agent_processes_never_repeat_a_grid_point(
     assert {t.pid for t in trials} == {p.pid for p in procs}
 
 
-# The documented parallel-agents pattern, as written (objective reading wandb.run.config).
+# The documented parallel-agents pattern, as written: an async objective under @wandb_init.
+@wandb_init
 async def objective():
-    wandb_run = wandb.init()
+    wandb_run = wandb.run
     config = wandb_run.config
     loss_value = config.learning_rate * config.batch_size
+
     wandb_run.log({"loss": loss_value})
-    wandb_run.finish()
 
 
 @wandb_sweep

@@ -20,6 +20,8 @@ from ._router import route_wandb_agent
 
 T = TypeVar("T", bound=AsyncFunctionTaskTemplate)
 
+_MARKER = "_flyteplugins_wandb_sweep"
+
 
 def get_wandb_sweep_id() -> str | None:
     """The id of the sweep of the current ``@wandb_sweep`` task (or of its parent sweep task);
@@ -82,7 +84,8 @@ def _wrap(
 ) -> T:
     from flyteplugins.wandb_links import WandbSweep
 
-    task = task.override(links=(*task.links, WandbSweep(project=project, entity=entity)))  # type: ignore[assignment]
+    if getattr(task, _MARKER, False):
+        raise ValueError(f"Task {task.name!r} is already decorated with @wandb_sweep; apply it once.")
     inner_execute = task.execute
     task_name = task.name
 
@@ -95,7 +98,11 @@ def _wrap(
             await download_wandb_sweep_logs(sweep_id)
         return result
 
+    # Changed in place, not copied with override(): the task's TaskEnvironment holds this very
+    # object, and deployment reads the links from there.
+    task.links = (*task.links, WandbSweep(project=project, entity=entity))
     task.execute = execute  # type: ignore[method-assign]
+    setattr(task, _MARKER, True)
     return task
 
 
