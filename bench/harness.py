@@ -14,7 +14,9 @@ from typing import Any
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 
 
-def run_script(python: str, script: str, *args: str, env: dict[str, str] | None = None, timeout: float = 1800) -> dict:
+def run_script(
+    python: str, script: str, *args: str, env: dict[str, str] | None = None, timeout: float = 1800
+) -> dict:
     """Run ``scenarios/<script>`` in a fresh interpreter; it prints one JSON object last."""
     proc = subprocess.run(
         [python, str(SCENARIOS / script), *args],

@@ -33,10 +33,11 @@ def format_row(number: int, row: Row) -> str:
 
 def table(rows: list[Row], numbers: list[int]) -> str:
     lines = [
-        "| # | scenario | reference (min / median) | ours (min / median) | ratio ref/ours | target | met | notes |",
+        "| # | scenario | reference (min / median) | ours (min / median) | ratio ref/ours "
+        "| target | met | notes |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for number, row in zip(numbers, rows):
+    for number, row in zip(numbers, rows, strict=True):
         lines.append(
             f"| {number} | {row.scenario} "
             f"| {_fmt(row.reference.best, row.unit)} / {_fmt(row.reference.median, row.unit)} "
@@ -54,6 +55,8 @@ def results_markdown(table_text: str, repeats: int) -> str:
         "- reference: flyteplugins-wandb 2.12.1 in bench/.venv-reference (same flyte and wandb)",
         f"- repeats per figure: {repeats}; ratio = reference / ours on the min (> 1: ours is better)",
     ]
-    return "# Benchmark results\n\nProduced by `uv run python bench/run.py`.\n\n" + "\n".join(facts) + (
-        "\n\n" + table_text + "\n"
+    return (
+        "# Benchmark results\n\nProduced by `uv run python bench/run.py`.\n\n"
+        + "\n".join(facts)
+        + ("\n\n" + table_text + "\n")
     )

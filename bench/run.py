@@ -15,14 +15,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import envs  # noqa: E402
-import report  # noqa: E402
-from harness import Row  # noqa: E402
-from scenario_defs import SCENARIOS  # noqa: E402
+import envs
+import report
+from harness import Row
+from scenario_defs import SCENARIOS
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--only", default="", help="comma-separated scenario numbers")
     parser.add_argument("--quick", action="store_true", help="tiny sizes (harness check, not a measurement)")

@@ -20,8 +20,9 @@ os.environ.setdefault("WANDB_MODE", "offline")
 os.environ.setdefault("WANDB_SILENT", "true")
 os.environ.setdefault("WANDB_DIR", tempfile.mkdtemp(prefix="bench-wandb-"))
 
-import flyte  # noqa: E402
-from flyteplugins.wandb import get_wandb_run, wandb_config, wandb_init  # noqa: E402
+import flyte
+
+from flyteplugins.wandb import get_wandb_run, wandb_config, wandb_init
 
 env = flyte.TaskEnvironment(name="bench_runs")
 
@@ -69,7 +70,11 @@ def main(kind: str, n: int) -> None:
     flyte.init()
     baseline = timed("plain", n)
     decorated = timed(kind, n)
-    print(json.dumps({"per_child_s": (decorated - baseline) / n, "baseline_s": baseline, "decorated_s": decorated}))
+    print(
+        json.dumps(
+            {"per_child_s": (decorated - baseline) / n, "baseline_s": baseline, "decorated_s": decorated}
+        )
+    )
 
 
 if __name__ == "__main__":

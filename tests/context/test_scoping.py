@@ -6,6 +6,7 @@ import asyncio
 
 import flyte
 import pytest
+
 from flyteplugins.wandb_context import (
     get_wandb_context,
     get_wandb_sweep_context,

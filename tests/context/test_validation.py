@@ -6,6 +6,7 @@ import asyncio
 
 import flyte
 import pytest
+
 from flyteplugins.wandb_context import wandb_config, wandb_sweep_config
 
 env = flyte.TaskEnvironment(name="ctx_validation")

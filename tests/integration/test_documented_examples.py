@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import flyte
+
 from flyteplugins.wandb import get_wandb_run, wandb_config, wandb_init
 from flyteplugins.wandb_artifacts.records import read_run
 

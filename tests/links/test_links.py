@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import flyte
 import pytest
+
 from flyteplugins.wandb_context import wandb_config
 from flyteplugins.wandb_links import DEFAULT_HOST, Wandb, WandbSweep
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import flyte
 from flyte.clustered import ClusteredTaskEnvironment
+
 from flyteplugins.wandb_context import wandb_config
 from flyteplugins.wandb_runs import get_distributed_info, get_wandb_run, wandb_init
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import flyte
+
 from flyteplugins.wandb_context import current_custom_context
 from flyteplugins.wandb_runs import get_wandb_run, wandb_init
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import flyte
+
 from flyteplugins.wandb_artifacts.records import RecordedRun, find_offline_run_dirs, read_run, read_run_dir
 from flyteplugins.wandb_context import current_custom_context, keys, task_data
 from flyteplugins.wandb_runs import RUN_DATA_KEY

@@ -10,8 +10,9 @@ from pathlib import Path
 import flyte
 import pytest
 import wandb
-from flyteplugins.wandb_runs import get_wandb_run, get_wandb_run_dir, wandb_init
 from runs_support import metrics, recorded, recorded_ids, run_local, visible_run_id
+
+from flyteplugins.wandb_runs import get_wandb_run, get_wandb_run_dir, wandb_init
 
 env = flyte.TaskEnvironment("runs_access")
 

@@ -15,9 +15,10 @@ from typing import Any
 import flyte
 import pytest
 from flyte.clustered import ClusteredTaskEnvironment
+from runs_support import metrics, recorded, wait_written
+
 from flyteplugins.wandb_runs import get_distributed_info, wandb_init
 from flyteplugins.wandb_runs._distributed import DistributedInfo, detect_distributed, plan_rank, task_topology
-from runs_support import metrics, recorded, wait_written
 
 HERE = Path(__file__).parent
 MODES = ("auto", "shared", "new")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import flyte
 import pytest
+
 from flyteplugins.wandb_context import wandb_config
 from flyteplugins.wandb_runs import get_wandb_run, wandb_init
 

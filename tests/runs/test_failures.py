@@ -8,10 +8,11 @@ from pathlib import Path
 
 import flyte
 import pytest
+from runs_support import metrics, own_id, recorded, recorded_ids, run_local, wait_written
+
 from flyteplugins.wandb_artifacts.records import find_offline_run_dirs, read_run_dir
 from flyteplugins.wandb_context import current_custom_context, task_data
 from flyteplugins.wandb_runs import RUN_DATA_KEY, get_wandb_run, wandb_init
-from runs_support import metrics, own_id, recorded, recorded_ids, run_local, wait_written
 
 env = flyte.TaskEnvironment("runs_failures")
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import flyte
 import pytest
-from flyteplugins.wandb_runs import get_wandb_run, wandb_init
 from runs_support import recorded_ids, run_local
+
+from flyteplugins.wandb_runs import get_wandb_run, wandb_init
 
 env = flyte.TaskEnvironment("runs_misuse")
 

@@ -13,11 +13,12 @@ import asyncio
 import json
 from pathlib import Path
 
-from flyteplugins.wandb_artifacts.records import find_offline_run_dirs, read_run_dir
-from flyteplugins.wandb_context import wandb_config
 from runs_pod import run_as_pod
 from runs_remote_tasks import parent_pod
 from runs_support import metrics, wait_written
+
+from flyteplugins.wandb_artifacts.records import find_offline_run_dirs, read_run_dir
+from flyteplugins.wandb_context import wandb_config
 
 
 def test_child_pod_joins_the_parent_run_as_a_labelled_secondary(offline: Path, tmp_path: Path) -> None:

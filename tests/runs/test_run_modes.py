@@ -9,9 +9,10 @@ from typing import Any
 
 import flyte
 import pytest
+from runs_support import metrics, own_id, recorded, recorded_ids, run_local, visible_run, visible_run_id
+
 from flyteplugins.wandb_context import wandb_config
 from flyteplugins.wandb_runs import get_wandb_run, wandb_init
-from runs_support import metrics, own_id, recorded, recorded_ids, run_local, visible_run, visible_run_id
 
 env = flyte.TaskEnvironment("runs_modes")
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import flyte
+from runs_support import metrics, own_id, recorded, recorded_ids, run_local, visible_run_id
+
 from flyteplugins.wandb_context import wandb_config
 from flyteplugins.wandb_runs import get_wandb_run, wandb_init
-from runs_support import metrics, own_id, recorded, recorded_ids, run_local, visible_run_id
 
 env = flyte.TaskEnvironment("runs_settings")
 
@@ -142,6 +143,7 @@ def test_mode_from_context_reaches_wandb_init(offline: Path, monkeypatch) -> Non
 
 def test_shared_mode_settings_never_touch_the_callers_settings(monkeypatch) -> None:
     import wandb
+
     from flyteplugins.wandb_runs._settings import shared_mode_kwargs
 
     mine = wandb.Settings(x_label="mine", console="off")

@@ -7,6 +7,7 @@ from pathlib import Path
 import flyte
 import pytest
 import wandb
+
 from flyteplugins.wandb_runs import get_wandb_run, wandb_init
 
 env = flyte.TaskEnvironment("runs_sweep_objective")

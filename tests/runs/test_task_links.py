@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import flyte
+
 from flyteplugins.wandb_context import keys, wandb_config
 from flyteplugins.wandb_links import Wandb
 from flyteplugins.wandb_runs import wandb_init

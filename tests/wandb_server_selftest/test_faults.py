@@ -9,6 +9,7 @@ import pytest
 import wandb
 from wandb.errors import AuthenticationError, CommError
 from wandb.errors import Error as WandbError
+
 from wandb_server import WandbServer, seed_run
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import wandb
 from wandb.errors import CommError
+
 from wandb_server import WandbServer, seed_run
 
 HOSTILE = ["../escape.txt", "/abs/path", "x" * 300, "dir/../../up.txt", "spaces and ünïcode?.txt", "a\\b.txt"]

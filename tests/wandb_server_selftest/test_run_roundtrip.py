@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import wandb
+
 from wandb_server import WandbServer, seed_run
 
 SDK_FILES = {"config.yaml", "wandb-summary.json", "wandb-metadata.json", "output.log", "requirements.txt"}

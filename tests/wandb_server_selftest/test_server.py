@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import wandb
+
 from wandb_server import WandbServer, default_row, seed_run
 
 

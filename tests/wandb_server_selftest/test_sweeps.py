@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import wandb
+
 from wandb_server import WandbServer, sweep_controller
 
 GRID = {

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flyte import Link
+
 from flyteplugins.wandb_context import keys
 from flyteplugins.wandb_context._types import RankScope, RunMode
 

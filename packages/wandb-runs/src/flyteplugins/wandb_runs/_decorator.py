@@ -7,6 +7,7 @@ from types import FrameType
 from typing import Any, TypeVar, overload
 
 from flyte._task import AsyncFunctionTaskTemplate
+
 from flyteplugins.wandb_context import RankScope, RunMode, get_wandb_context, keys
 
 from . import _misuse

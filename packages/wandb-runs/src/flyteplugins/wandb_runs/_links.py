@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flyte import Link
 from flyte._task import AsyncFunctionTaskTemplate
+
 from flyteplugins.wandb_links import Wandb
 
 from ._distributed import task_topology
