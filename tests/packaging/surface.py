@@ -13,4 +13,9 @@ DOCUMENTED_SURFACE: dict[str, str] = {
     "get_wandb_run": "flyteplugins.wandb_runs",
     "get_wandb_run_dir": "flyteplugins.wandb_runs",
     "get_distributed_info": "flyteplugins.wandb_runs",
+    "wandb_sweep": "flyteplugins.wandb_sweeps",
+    "get_wandb_sweep_id": "flyteplugins.wandb_sweeps",
+    # beyond the reference API: one agent function for online and offline sweeps, and results
+    "run_sweep_agent": "flyteplugins.wandb_sweeps",
+    "get_sweep_results": "flyteplugins.wandb_sweeps",
 }

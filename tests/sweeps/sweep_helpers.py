@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import flyte
+
 from flyteplugins.wandb_context import wandb_config, wandb_sweep_config
 from flyteplugins.wandb_sweeps import get_wandb_sweep_id, wandb_sweep
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import wandb
+
 from flyteplugins.wandb_runs import wandb_init
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import flyte
 import pytest
+
 from flyteplugins.wandb_context import current_custom_context, keys, wandb_config, wandb_sweep_config
 from flyteplugins.wandb_links import WandbSweep
 from flyteplugins.wandb_sweeps import get_wandb_sweep_id, wandb_sweep

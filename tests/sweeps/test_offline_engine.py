@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import sweep_objectives as obj
 import wandb
+from sweep_helpers import GRID_3x2, make_sweep
+
 from flyteplugins.wandb_artifacts.records import read_run
 from flyteplugins.wandb_sweeps import get_sweep_results, run_sweep_agent, sweep_results_table
-from flyteplugins.wandb_sweeps._local import SweepStore
-from sweep_helpers import GRID_3x2, make_sweep
+from flyteplugins.wandb_sweeps._local import SweepStore, Trial
 
 
 def trials(sweep_id: str):
@@ -217,3 +222,28 @@ def test_agent_for_an_unknown_offline_sweep_says_where_it_looked(wandb_offline: 
 def test_count_must_be_a_positive_int(count, wandb_offline: Path) -> None:
     with pytest.raises(ValueError, match="count must be a positive number"):
         run_sweep_agent("abcd1234", obj.quadratic, count=count)
+
+
+def test_offline_sweep_without_the_engine_says_how_to_install_it(
+    local_run, wandb_offline: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "sweeps", None)  # as if the [local] extra were not installed
+    with pytest.raises(Exception, match=re.escape("pip install 'flyteplugins-wandb-sweeps[local]'")):
+        make_sweep(local_run, **GRID_3x2)
+
+
+def test_a_trial_whose_agent_process_died_is_marked_crashed(local_run, wandb_offline: Path) -> None:
+    sweep_id = make_sweep(local_run, **GRID_3x2)
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead_pid = int(gone.stdout)
+    store = SweepStore(sweep_id)
+    with store.locked() as claimed:
+        claimed.append(Trial(run_id="orphan01", params={"x": {"value": 2}, "y": {"value": 0}}, pid=dead_pid,
+                             host=socket.gethostname()))  # fmt: skip
+
+    (orphan,) = store.read_trials()
+    assert orphan.state == "crashed" and str(dead_pid) in (orphan.error or "")
+    run_sweep_agent(sweep_id, obj.quadratic)
+    assert len(store.read_trials()) == 6  # the crashed grid point counts as tried, as in W&B

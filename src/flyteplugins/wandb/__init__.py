@@ -13,6 +13,7 @@ from flyteplugins.wandb_context import (
 )
 from flyteplugins.wandb_links import Wandb, WandbSweep
 from flyteplugins.wandb_runs import get_distributed_info, get_wandb_run, get_wandb_run_dir, wandb_init
+from flyteplugins.wandb_sweeps import get_sweep_results, get_wandb_sweep_id, run_sweep_agent, wandb_sweep
 
 from ._version import __version__
 
@@ -23,11 +24,15 @@ __all__ = [
     "WandbSweep",
     "__version__",
     "get_distributed_info",
+    "get_sweep_results",
     "get_wandb_context",
     "get_wandb_run",
     "get_wandb_run_dir",
     "get_wandb_sweep_context",
+    "get_wandb_sweep_id",
+    "run_sweep_agent",
     "wandb_config",
     "wandb_init",
+    "wandb_sweep",
     "wandb_sweep_config",
 ]

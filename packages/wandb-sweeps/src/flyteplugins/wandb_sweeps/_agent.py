@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -42,20 +43,27 @@ def run_sweep_agent(
     check_objective(function)
     if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
         raise ValueError(f"count must be a positive number of trials (or None for no limit), got {count!r}.")
-    local = _local_store(sweep_id)
-    if local is not None:
-        from ._local import run_local_agent
+    from ._local import default_sweeps_root, find_local_sweep, run_local_agent
 
+    if find_local_sweep(sweep_id) is not None:
         run_local_agent(sweep_id, function, count, max_consecutive_failed_runs)
         return
     if is_offline():
-        local_root = _local_root()
         raise ValueError(
-            f"No offline sweep {sweep_id!r} under {local_root!r}, and W&B is in offline mode. Create the "
-            "sweep with a @wandb_sweep task in offline mode and run the agent with the same WANDB_DIR, "
-            "or go online to join a sweep on a W&B server."
+            f"No offline sweep {sweep_id!r} under {str(default_sweeps_root())!r}, and W&B is in offline "
+            "mode. Create the sweep with a @wandb_sweep task in offline mode and run the agent with the "
+            "same WANDB_DIR, or go online to join a sweep on a W&B server."
         )
     _run_online(sweep_id, function, count, project, entity, max_consecutive_failed_runs, kwargs)
+
+
+def context_project_entity(project: str | None, entity: str | None) -> tuple[str | None, str | None]:
+    """Arguments beat ``wandb_sweep_config()``, which beats ``wandb_config()``."""
+    sweep_cfg = get_wandb_sweep_context()
+    run_cfg = get_wandb_context()
+    project = project or (sweep_cfg and sweep_cfg.project) or (run_cfg and run_cfg.project) or None
+    entity = entity or (sweep_cfg and sweep_cfg.entity) or (run_cfg and run_cfg.entity) or None
+    return project, entity
 
 
 def _run_online(
@@ -69,10 +77,13 @@ def _run_online(
 ) -> None:
     from wandb.wandb_agent import agent
 
-    sweep_cfg = get_wandb_sweep_context()
-    run_cfg = get_wandb_context()
-    project = project or (sweep_cfg and sweep_cfg.project) or (run_cfg and run_cfg.project) or None
-    entity = entity or (sweep_cfg and sweep_cfg.entity) or (run_cfg and run_cfg.entity) or None
+    project, entity = context_project_entity(project, entity)
+    if not project and "/" not in sweep_id and not os.environ.get("WANDB_PROJECT"):
+        raise ValueError(
+            f"The agent for W&B sweep {sweep_id!r} needs the project the sweep lives in: pass "
+            "project=..., set wandb_config(project=...) or wandb_sweep_config(project=...), or pass "
+            "the sweep as 'entity/project/sweep_id'."
+        )
     with _ONLINE_AGENT_LOCK:
         agent(
             sweep_id,
@@ -83,19 +94,3 @@ def _run_online(
             max_consecutive_failed_runs=max_consecutive_failed_runs,
             **kwargs,
         )
-
-
-def _local_store(sweep_id: str) -> Any:
-    from ._local import SweepStore
-
-    try:
-        store = SweepStore(sweep_id)
-    except ValueError:
-        return None  # "entity/project/id" paths are online sweeps
-    return store if store.exists() else None
-
-
-def _local_root() -> str:
-    from ._local._store import default_sweeps_root
-
-    return str(default_sweeps_root())

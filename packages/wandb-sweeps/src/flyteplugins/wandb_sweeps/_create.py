@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import flyte
+
 from flyteplugins.wandb_context import get_wandb_context, get_wandb_sweep_context
 
 from ._mode import is_offline

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar, overload
 
 from flyte._task import AsyncFunctionTaskTemplate
+
 from flyteplugins.wandb_context import (
     current_custom_context,
     get_wandb_sweep_context,

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flyteplugins.wandb_context import get_wandb_context, get_wandb_sweep_context
-
+from ._agent import context_project_entity
 from ._decorator import get_wandb_sweep_id
 from ._local._trial import as_number
 from ._mode import is_offline
@@ -46,13 +45,13 @@ def get_sweep_results(
             "get_sweep_results() needs a sweep id: pass sweep_id=..., or call it inside a "
             "@wandb_sweep task (where get_wandb_sweep_id() is set)."
         )
-    from ._local import SweepStore
+    from ._local import default_sweeps_root, find_local_sweep
 
-    store = SweepStore(sweep_id) if "/" not in sweep_id else None
-    if store is not None and store.exists():
+    store = find_local_sweep(sweep_id)
+    if store is not None:
         results, goal = _local_results(store)
     elif is_offline():
-        raise ValueError(f"No offline sweep {sweep_id!r} under {str(SweepStore('x').root)!r}.")
+        raise ValueError(f"No offline sweep {sweep_id!r} under {str(default_sweeps_root())!r}.")
     else:
         results, goal = _online_results(sweep_id, project, entity)
     return _best_first(results, goal)
@@ -96,10 +95,7 @@ def _online_results(
 ) -> tuple[list[SweepTrialResult], str]:
     import wandb
 
-    sweep_cfg = get_wandb_sweep_context()
-    run_cfg = get_wandb_context()
-    project = project or (sweep_cfg and sweep_cfg.project) or (run_cfg and run_cfg.project) or None
-    entity = entity or (sweep_cfg and sweep_cfg.entity) or (run_cfg and run_cfg.entity) or None
+    project, entity = context_project_entity(project, entity)
     api = wandb.Api()
     path = sweep_id
     if "/" not in sweep_id:

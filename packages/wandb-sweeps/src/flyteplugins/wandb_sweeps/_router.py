@@ -62,7 +62,3 @@ def _routed_agent(
     from wandb.wandb_agent import agent
 
     return agent(sweep_id, function=function, entity=entity, project=project, count=count, **kwargs)
-
-
-def is_routing() -> bool:
-    return _active > 0

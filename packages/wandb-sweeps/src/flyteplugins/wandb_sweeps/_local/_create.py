@@ -6,7 +6,7 @@ import warnings
 from typing import Any
 
 from ._engine import SERVER_ONLY_KEYS, to_plain, validate_config
-from ._store import FAILED, FINISHED, LocalSweep, SweepStore, Trial, new_id
+from ._store import FAILED, FINISHED, LocalSweep, SweepStore, Trial, default_sweeps_root, new_id
 from ._trial import metric_values
 
 
@@ -47,7 +47,7 @@ def create_local_sweep(
         except FileExistsError:
             continue
         return sweep_id
-    raise RuntimeError(f"Could not find an unused sweep id under {str(SweepStore('x').root)!r}.")
+    raise RuntimeError(f"Could not find an unused sweep id under {str(default_sweeps_root())!r}.")
 
 
 def _run_cap(value: Any) -> int | None:

@@ -156,6 +156,15 @@ class SweepStore:
 _THREAD_LOCK = threading.RLock()
 
 
+def find_local_sweep(sweep_id: str) -> SweepStore | None:
+    """The offline sweep with this id on this machine, or ``None`` (e.g. an online sweep)."""
+    try:
+        store = SweepStore(sweep_id)
+    except ValueError:
+        return None  # "entity/project/id" paths name online sweeps
+    return store if store.exists() else None
+
+
 def check_sweep_id(sweep_id: Any) -> str:
     if not isinstance(sweep_id, str) or not sweep_id or not all(c.isalnum() or c in "-_" for c in sweep_id):
         raise ValueError(
