@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from . import records
+from ._errors import LocalRunNotFoundError
 from ._atomic import Staging, publish, write_json, write_json_array
 from ._paths import HISTORY_FILE, SUMMARY_FILE, UnsafePathError, default_run_path, safe_destination
 from ._report import ProgressListener, RunReport, is_same_file, md5_base64
@@ -31,11 +32,11 @@ def resolve_offline_run(
         return run_id, dirs or [candidate.resolve()]
     run_id = os.fspath(run_dir_or_id)
     if os.sep in run_id or "/" in run_id:
-        raise FileNotFoundError(f"Run directory {run_id!r} does not exist.")
+        raise LocalRunNotFoundError(f"Run directory {run_id!r} does not exist.")
     dirs = records.find_offline_run_dirs(run_id, wandb_dir)
     if not dirs:
         where = wandb_dir if wandb_dir is not None else records.default_wandb_dir()
-        raise FileNotFoundError(
+        raise LocalRunNotFoundError(
             f"No local W&B run directory for run id {run_id!r} under {str(where)!r}. "
             "Pass the run directory itself (wandb/offline-run-<time>-<id>) or set WANDB_DIR "
             "to the directory the run was logged in."

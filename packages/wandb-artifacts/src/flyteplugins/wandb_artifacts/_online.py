@@ -46,7 +46,7 @@ class RunDownloader:
         run = fetch_run(self.api, self.target, run_id, self.policy)
         dest.mkdir(parents=True, exist_ok=True)
         report = RunReport(run_id=run_id, path=str(dest.resolve()), source="online")
-        files = call_with_retry(lambda: list(run.files()), self.policy)
+        files = call_with_retry(lambda: list(run.files()), self.policy, report.note_retry)
         self.listener.run_started(run_id, len(files))
         with Staging(dest) as staging:
             futures = [self.pool.submit(self._fetch_file, staging, dest, f, report) for f in files]
@@ -54,7 +54,7 @@ class RunDownloader:
                 future.result()
             write_json(staging, dest / SUMMARY_FILE, _summary(run))
             if include_history:
-                rows = self._history_rows(run, run_id)
+                rows = self._history_rows(run, report)
                 report.history_rows = write_json_array(staging, dest / HISTORY_FILE, rows)
         self.listener.run_finished(report)
         return report
@@ -68,7 +68,7 @@ class RunDownloader:
             )
         self.listener.file_done(report.run_id, name, status, int(remote.size or 0))
 
-    def _history_rows(self, run: Any, run_id: str) -> Iterator[str]:
+    def _history_rows(self, run: Any, report: RunReport) -> Iterator[str]:
         """Every history row as JSON text, in step order. A failed page resumes the scan
         after the last row written instead of starting over."""
         next_step, count, failures = 0, 0, 0
@@ -81,15 +81,16 @@ class RunDownloader:
                     failures = 0
                     next_step = int(row.get("_step", next_step)) + 1
                     if count % _HISTORY_PROGRESS_EVERY == 0:
-                        self.listener.history_progress(run_id, count)
-                self.listener.history_progress(run_id, count)
+                        self.listener.history_progress(report.run_id, count)
+                self.listener.history_progress(report.run_id, count)
                 return
             except Exception as exc:
                 failures += 1
                 if failures >= self.policy.attempts or not is_transient(exc):
                     raise
+                report.note_retry()
                 logger.info(
-                    "W&B run %s: history page failed (%s); resuming at step %d", run_id, exc, next_step
+                    "W&B run %s: history page failed (%s); resuming at step %d", report.run_id, exc, next_step
                 )
                 time.sleep(self.policy.delay(failures - 1))
 
@@ -114,7 +115,7 @@ def _download_one(
         report.skipped.append(name)
         return "skipped"
     try:
-        staged = call_with_retry(lambda: _fetch_verified(staging, remote, size, md5), policy)
+        staged = call_with_retry(lambda: _fetch_verified(staging, remote, size, md5), policy, report.note_retry)
         publish(staged, dest)
     except Exception as exc:
         report.failed[name] = f"{type(exc).__name__}: {exc}"

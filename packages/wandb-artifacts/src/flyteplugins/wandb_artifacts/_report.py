@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -24,7 +25,14 @@ class RunReport:
     failed: dict[str, str] = field(default_factory=dict)
     bytes_written: int = 0
     history_rows: int | None = None
+    retries: int = 0
     error: str | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def note_retry(self, *_: object) -> None:
+        """Count one retried operation (called from worker threads)."""
+        with self._lock:
+            self.retries += 1
 
     @property
     def ok(self) -> bool:

@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._errors import LocalRunNotFoundError
 from ._logfile import RecordLogError, iter_record_payloads, parse_record
 from ._settle import DEFAULT_SETTLE_TIMEOUT_S, wait_until_settled
 
 __all__ = [
+    "LocalRunNotFoundError",
     "RecordLogError",
     "RecordedRun",
     "default_wandb_dir",
@@ -84,7 +86,7 @@ def record_log_path(run_dir: str | os.PathLike[str]) -> Path:
     run_dir = Path(run_dir)
     logs = sorted(run_dir.glob("run-*.wandb"))
     if not logs:
-        raise FileNotFoundError(
+        raise LocalRunNotFoundError(
             f"No W&B record log (run-<id>.wandb) in {str(run_dir)!r}; pass a directory such as "
             "wandb/offline-run-<time>-<id>."
         )
@@ -131,7 +133,7 @@ def read_run(
     run_dirs = find_offline_run_dirs(run_id, wandb_dir)
     if not run_dirs:
         where = wandb_dir if wandb_dir is not None else default_wandb_dir()
-        raise FileNotFoundError(
+        raise LocalRunNotFoundError(
             f"No local W&B run directory for run id {run_id!r} under {str(where)!r}; "
             "check the id, or pass wandb_dir= (WANDB_DIR of the process that ran it)."
         )

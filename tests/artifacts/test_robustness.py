@@ -1,0 +1,130 @@
+"""Faults, hostile file names and interrupted downloads, against the test server."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from flyteplugins.wandb_artifacts import download_run, download_wandb_run_dir
+from flyteplugins.wandb_artifacts._atomic import STAGING_DIR
+from wandb_server import WandbServer, seed_run
+
+PROJECT = "robust"
+HOSTILE = {
+    "../escape.txt": "contains a '.' or '..' path component",
+    "dir/../../up.txt": "contains a '.' or '..' path component",
+    "/abs/path.txt": "absolute path or backslash",
+    "a\\..\\b.txt": "absolute path or backslash",
+    "x" * 300: "longer than 255 bytes",
+    "summary.json": "reserved",
+}
+
+
+@pytest.fixture
+def server(wandb_server: WandbServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> WandbServer:
+    monkeypatch.setenv("WANDB_DIR", str(tmp_path / "sdk"))
+    monkeypatch.setenv("WANDB_PROJECT", PROJECT)
+    (tmp_path / "sdk").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return wandb_server.use(monkeypatch)
+
+
+def _downloads(server: WandbServer) -> int:
+    return sum(1 for method, path, _ in server.requests if method == "GET" and path.startswith("/storage/files/"))
+
+
+def test_5xx_and_dropped_connections_still_end_complete_and_identical(
+    server: WandbServer, tmp_path: Path, art
+) -> None:
+    files = {f"part/{i}.bin": os.urandom(10_000 + i) for i in range(12)}
+    rows = seed_run(server, PROJECT, "faulty", steps=3_000, files=files)
+    server.faults.error_rate, server.faults.drop_rate, server.faults.seed = 0.2, 0.05, 7
+
+    report = download_run("faulty", tmp_path / "out")
+
+    assert report.ok and not report.failed
+    assert {v for _, v in server.faults.injected} == {"error", "drop"}
+    got = art.tree(tmp_path / "out")
+    assert all(got[name] == data for name, data in files.items())
+    history = json.loads((tmp_path / "out" / "metrics_history.json").read_text())
+    assert [{k: r[k] for k in ("loss", "epoch", "acc", "_step")} for r in history] == rows
+
+
+def test_our_retries_take_over_when_the_sdk_gives_up(server: WandbServer, tmp_path: Path, art) -> None:
+    """At 90% errors wandb-core's own retries (21 attempts) are sometimes exhausted."""
+    files = {f"f{i}.txt": f"payload {i}".encode() * 100 for i in range(8)}
+    seed_run(server, PROJECT, "very-faulty", steps=10, files=files)
+    server.faults.error_rate, server.faults.seed = 0.9, 3
+
+    report = download_run("very-faulty", tmp_path / "out")
+
+    assert report.ok and report.retries > 0
+    assert all(art.tree(tmp_path / "out")[n] == d for n, d in files.items())
+
+
+def test_hostile_names_are_refused_reported_and_never_written_outside(
+    server: WandbServer, tmp_path: Path, art
+) -> None:
+    seed_run(server, PROJECT, "hostile", steps=2, files={"good/ok.txt": b"fine"})
+    for i, name in enumerate(HOSTILE):
+        server.add_file(server.entity, PROJECT, "hostile", name, f"evil {i}".encode())
+    server.add_file(server.entity, PROJECT, "hostile", "spaces and ünïcode?.txt", b"odd but fine")
+    out = tmp_path / "nest" / "out"
+    started = time.time()
+
+    with pytest.warns(UserWarning, match="refused 6 file name") as warned:
+        download_wandb_run_dir("hostile", str(out))
+
+    message = str(warned[0].message)
+    for name, reason in HOSTILE.items():
+        assert repr(name) in message and reason in message
+    got = art.tree(out)
+    assert got["good/ok.txt"] == b"fine"
+    assert got["spaces and ünïcode?.txt"] == b"odd but fine"
+    assert not any(data.startswith(b"evil") for data in got.values())
+    assert art.files_outside(out, started) == []
+    assert not Path("/abs/path.txt").exists()
+
+
+def test_a_killed_download_resumes_without_refetching_what_it_finished(
+    server: WandbServer, tmp_path: Path
+) -> None:
+    files = {f"f{i:02}.bin": os.urandom(5_000 + i) for i in range(40)}
+    seed_run(server, PROJECT, "killed", steps=10, files=files)
+    server.faults.latency_s = 0.25
+    out = tmp_path / "out"
+    flyte = Path(sys.executable).with_name("flyte")
+    proc = subprocess.Popen(
+        [str(flyte), "wandb", "download-run", f"{server.entity}/{PROJECT}/killed", "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline and not any(out.glob("f*.bin")):
+            time.sleep(0.02)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    present = {p.name for p in out.glob("f*.bin")}
+    assert 0 < len(present) < len(files)
+    assert all((out / name).read_bytes() == files[name] for name in present)  # never a partial file
+    server.faults.latency_s = 0
+    before = _downloads(server)
+
+    report = download_run("killed", out)
+
+    assert set(report.skipped) >= present
+    assert set(files) - present <= set(report.downloaded)
+    assert not set(report.downloaded) & present
+    assert _downloads(server) - before == len(report.downloaded)
+    assert all((out / name).read_bytes() == data for name, data in files.items())
+    assert not (out / STAGING_DIR).exists()
