@@ -114,6 +114,7 @@ def test_a_killed_download_resumes_without_refetching_what_it_finished(
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+        _kill_service_of(proc.pid)
     present = {p.name for p in out.glob("f*.bin")}
     assert 0 < len(present) < len(files)
     assert all((out / name).read_bytes() == files[name] for name in present)  # never a partial file
@@ -127,4 +128,22 @@ def test_a_killed_download_resumes_without_refetching_what_it_finished(
     assert not set(report.downloaded) & present
     assert _downloads(server) - before == len(report.downloaded)
     assert all((out / name).read_bytes() == data for name, data in files.items())
-    assert not (out / STAGING_DIR).exists()
+    assert not (out / STAGING_DIR).exists(), sorted(str(p) for p in (out / STAGING_DIR).rglob('*'))
+
+
+def _kill_service_of(pid: int) -> None:
+    """Kill the wandb-core service the killed process started (it runs in its own session
+    and would otherwise go on writing into the dead process's scratch directory for a while,
+    which a crash of the whole pod would not do)."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"--pid" in args and args[args.index(b"--pid") + 1] == str(pid).encode():
+            try:
+                os.kill(int(entry.name), signal.SIGKILL)
+            except ProcessLookupError:
+                pass

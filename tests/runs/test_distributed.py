@@ -3,9 +3,9 @@ and links; checked as a table, then by real rank processes writing real W&B runs
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -242,15 +242,16 @@ def test_secondary_writers_keep_out_of_the_run_metadata(rank_results: Any) -> No
         assert has_metadata == (rank == 0), rank
 
 
-TORCH = shutil.which("torchrun") is not None and __import__("importlib").util.find_spec("torch") is not None
+TORCH = importlib.util.find_spec("torch") is not None
 
 
 @pytest.mark.skipif(not TORCH, reason="torch is not installed")
 def test_real_torchrun_on_cpu(tmp_path: Path) -> None:  # pragma: no cover - needs torch
     env = {k: v for k, v in os.environ.items() if k != "WANDB_SERVICE"}
     env.update(WANDB_MODE="offline")
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--nnodes=1", "--nproc-per-node=2"]
     proc = subprocess.run(
-        ["torchrun", "--nnodes=1", "--nproc-per-node=2", str(HERE / "runs_rank_worker.py"), str(tmp_path)],
+        [*torchrun, str(HERE / "runs_rank_worker.py"), str(tmp_path)],
         env=env,
         capture_output=True,
         text=True,
