@@ -111,7 +111,7 @@ def test_run_id_from_flyte_context_and_offline_mode_from_wandb_config(
 
     ctx = {**wandb_config(mode="offline", project="p"), keys.RUN_ID_KEY: "exp-ctx"}
     path = local_run(fetch, str(tmp_path / "ctx-out"), custom_context=ctx)
-    assert json.loads((Path(path) / "metrics_history.json").read_text()) [0]["x"] == 3
+    assert json.loads((Path(path) / "metrics_history.json").read_text())[0]["x"] == 3
 
 
 def test_bad_inputs_name_the_problem(wandb_offline: Path, tmp_path: Path) -> None:

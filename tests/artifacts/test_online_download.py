@@ -27,7 +27,9 @@ def server(wandb_server: WandbServer, monkeypatch: pytest.MonkeyPatch, tmp_path:
 
 
 def _downloads(server: WandbServer) -> int:
-    return sum(1 for method, path, _ in server.requests if method == "GET" and path.startswith("/storage/files/"))
+    return sum(
+        1 for method, path, _ in server.requests if method == "GET" and path.startswith("/storage/files/")
+    )
 
 
 def _history(path: Path) -> list[dict]:

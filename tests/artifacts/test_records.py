@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from flyteplugins.wandb_artifacts import records
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -37,7 +39,9 @@ def server(wandb_server: WandbServer, monkeypatch: pytest.MonkeyPatch, tmp_path:
 
 
 def _downloads(server: WandbServer) -> int:
-    return sum(1 for method, path, _ in server.requests if method == "GET" and path.startswith("/storage/files/"))
+    return sum(
+        1 for method, path, _ in server.requests if method == "GET" and path.startswith("/storage/files/")
+    )
 
 
 def test_5xx_and_dropped_connections_still_end_complete_and_identical(
@@ -58,15 +62,27 @@ def test_5xx_and_dropped_connections_still_end_complete_and_identical(
 
 
 def test_our_retries_take_over_when_the_sdk_gives_up(server: WandbServer, tmp_path: Path, art) -> None:
-    """At 90% errors wandb-core's own retries (21 attempts) are sometimes exhausted."""
-    files = {f"f{i}.txt": f"payload {i}".encode() * 100 for i in range(8)}
-    seed_run(server, PROJECT, "very-faulty", steps=10, files=files)
-    server.faults.error_rate, server.faults.seed = 0.9, 3
+    """An outage longer than wandb-core's own retries (21 quick attempts, under a second)
+    starts with the first file download: our backoff carries the download through it."""
+    files = {f"f{i}.txt": f"payload {i}".encode() * 100 for i in range(6)}
+    seed_run(server, PROJECT, "outage", steps=10, files=files)
+    watcher = threading.Thread(target=_outage_on_first_download, args=(server, 2.5), daemon=True)
+    watcher.start()
 
-    report = download_run("very-faulty", tmp_path / "out")
+    report = download_run("outage", tmp_path / "out", file_workers=1)
 
+    watcher.join()
     assert report.ok and report.retries > 0
     assert all(art.tree(tmp_path / "out")[n] == d for n, d in files.items())
+
+
+def _outage_on_first_download(server: WandbServer, seconds: float) -> None:
+    deadline = time.time() + 60
+    while time.time() < deadline and not _downloads(server):
+        time.sleep(0.002)
+    server.faults.error_rate = 1.0
+    time.sleep(seconds)
+    server.faults.error_rate = 0.0
 
 
 def test_hostile_names_are_refused_reported_and_never_written_outside(
@@ -119,7 +135,7 @@ def test_a_killed_download_resumes_without_refetching_what_it_finished(
     assert 0 < len(present) < len(files)
     assert all((out / name).read_bytes() == files[name] for name in present)  # never a partial file
     server.faults.latency_s = 0
-    before = _downloads(server)
+    before = _settled_downloads(server)
 
     report = download_run("killed", out)
 
@@ -128,7 +144,7 @@ def test_a_killed_download_resumes_without_refetching_what_it_finished(
     assert not set(report.downloaded) & present
     assert _downloads(server) - before == len(report.downloaded)
     assert all((out / name).read_bytes() == data for name, data in files.items())
-    assert not (out / STAGING_DIR).exists(), sorted(str(p) for p in (out / STAGING_DIR).rglob('*'))
+    assert not (out / STAGING_DIR).exists(), sorted(str(p) for p in (out / STAGING_DIR).rglob("*"))
 
 
 def _kill_service_of(pid: int) -> None:
@@ -143,7 +159,15 @@ def _kill_service_of(pid: int) -> None:
         except OSError:
             continue
         if b"--pid" in args and args[args.index(b"--pid") + 1] == str(pid).encode():
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(int(entry.name), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+
+
+def _settled_downloads(server: WandbServer) -> int:
+    """The download count once requests already on the wire from the killed process landed."""
+    count = _downloads(server)
+    while True:
+        time.sleep(0.5)
+        if _downloads(server) == count:
+            return count
+        count = _downloads(server)

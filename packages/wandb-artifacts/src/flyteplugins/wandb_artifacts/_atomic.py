@@ -22,8 +22,8 @@ class Staging:
     """
 
     def __init__(self, target: Path) -> None:
-        self.target = target
-        self.base = target / STAGING_DIR
+        self.target = target.resolve()
+        self.base = self.target / STAGING_DIR
         self.base.mkdir(parents=True, exist_ok=True)
         _remove_dead_leftovers(self.base)
         self.path = self.base / f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
@@ -97,12 +97,37 @@ def write_json(staging: Staging, dest: Path, value: Any) -> None:
 
 def write_json_array(staging: Staging, dest: Path, rows_json: Iterable[str]) -> int:
     """Stream JSON object texts into a JSON array file, one row per line; returns the count."""
-    count = 0
-    with atomic_text(staging, dest) as fh:
-        fh.write("[")
+    with JsonArrayWriter(staging, dest) as writer:
         for row in rows_json:
-            fh.write("\n" if count == 0 else ",\n")
-            fh.write(row)
-            count += 1
-        fh.write("\n]\n" if count else "]\n")
-    return count
+            writer.write(row)
+    return writer.count
+
+
+class JsonArrayWriter:
+    """A JSON array file written one row (JSON text) at a time, published atomically when
+    the ``with`` block completes; nothing appears at ``dest`` if it fails."""
+
+    def __init__(self, staging: Staging, dest: Path) -> None:
+        self.staging = staging
+        self.dest = dest
+        self.count = 0
+        self._cm: contextlib.AbstractContextManager[IO[str]] | None = None
+        self._fh: IO[str] | None = None
+
+    def __enter__(self) -> JsonArrayWriter:
+        self._cm = atomic_text(self.staging, self.dest)
+        self._fh = self._cm.__enter__()
+        self._fh.write("[")
+        return self
+
+    def write(self, row_json: str) -> None:
+        assert self._fh is not None, "use JsonArrayWriter in a with block"
+        self._fh.write("\n" if self.count == 0 else ",\n")
+        self._fh.write(row_json)
+        self.count += 1
+
+    def __exit__(self, *exc: Any) -> bool | None:
+        assert self._cm is not None and self._fh is not None
+        if exc[0] is None:
+            self._fh.write("\n]\n" if self.count else "]\n")
+        return self._cm.__exit__(*exc)

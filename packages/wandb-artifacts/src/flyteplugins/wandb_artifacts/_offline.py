@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from . import records
+from ._atomic import JsonArrayWriter, Staging, publish, write_json
 from ._errors import LocalRunNotFoundError
-from ._atomic import Staging, publish, write_json, write_json_array
 from ._paths import HISTORY_FILE, SUMMARY_FILE, UnsafePathError, default_run_path, safe_destination
 from ._report import ProgressListener, RunReport, is_same_file, md5_base64
 
@@ -54,22 +54,39 @@ def export_offline(
     """Export a local run; returns what was written. Raises if the run is not found."""
     listener = listener or ProgressListener()
     run_id, run_dirs = resolve_offline_run(run_dir_or_id, wandb_dir)
-    target = Path(path).expanduser() if path is not None else default_run_path(run_id)
+    target = (Path(path).expanduser() if path is not None else default_run_path(run_id)).resolve()
     target.mkdir(parents=True, exist_ok=True)
-    report = RunReport(run_id=run_id, path=str(target.resolve()), source="offline")
-    recorded = records.read_run_dirs(run_dirs, load_history=False)  # waits for a closing run
-    files = dict(_local_files(run_dirs))
-    listener.run_started(run_id, len(files))
+    report = RunReport(run_id=run_id, path=str(target), source="offline")
     with Staging(target) as staging:
+        # One pass over the record log gives the summary and streams the history to disk.
+        if include_history:
+            with JsonArrayWriter(staging, target / HISTORY_FILE) as writer:
+                sink = _ProgressSink(writer, run_id, listener)
+                recorded = records.read_run_dirs(run_dirs, load_history=False, history_sink=sink)
+                listener.history_progress(run_id, writer.count)
+            report.history_rows = writer.count
+        else:
+            recorded = records.read_run_dirs(run_dirs, load_history=False)
+        write_json(staging, target / SUMMARY_FILE, recorded.summary)
+        files = dict(_local_files(run_dirs))
+        listener.run_started(run_id, len(files))
         for name, source in files.items():
             status = _copy_one(staging, target, name, source, report)
             listener.file_done(run_id, name, status, source.stat().st_size)
-        write_json(staging, target / SUMMARY_FILE, recorded.summary)
-        if include_history:
-            rows = _counting(records.iter_history_json(run_dirs), run_id, listener)
-            report.history_rows = write_json_array(staging, target / HISTORY_FILE, rows)
     listener.run_finished(report)
     return report
+
+
+class _ProgressSink:
+    """Writes history rows and reports progress every so often."""
+
+    def __init__(self, writer: JsonArrayWriter, run_id: str, listener: ProgressListener) -> None:
+        self.writer, self.run_id, self.listener = writer, run_id, listener
+
+    def __call__(self, row_json: str) -> None:
+        self.writer.write(row_json)
+        if self.writer.count % _HISTORY_PROGRESS_EVERY == 0:
+            self.listener.history_progress(self.run_id, self.writer.count)
 
 
 def _local_files(run_dirs: list[Path]) -> Iterator[tuple[str, Path]]:
@@ -106,13 +123,3 @@ def _copy_one(staging: Staging, target: Path, name: str, source: Path, report: R
     report.downloaded.append(name)
     report.bytes_written += size
     return "downloaded"
-
-
-def _counting(rows: Iterator[str], run_id: str, listener: ProgressListener) -> Iterator[str]:
-    count = 0
-    for row in rows:
-        count += 1
-        if count % _HISTORY_PROGRESS_EVERY == 0:
-            listener.history_progress(run_id, count)
-        yield row
-    listener.history_progress(run_id, count)

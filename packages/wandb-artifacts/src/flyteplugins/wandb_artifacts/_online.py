@@ -44,8 +44,9 @@ class RunDownloader:
     def download(self, run_id: str, dest: Path, include_history: bool = True) -> RunReport:
         """Download one run; errors about the run itself raise, per-file ones are reported."""
         run = fetch_run(self.api, self.target, run_id, self.policy)
+        dest = dest.expanduser().resolve()  # wandb-core writes files; it has its own cwd
         dest.mkdir(parents=True, exist_ok=True)
-        report = RunReport(run_id=run_id, path=str(dest.resolve()), source="online")
+        report = RunReport(run_id=run_id, path=str(dest), source="online")
         files = call_with_retry(lambda: list(run.files()), self.policy, report.note_retry)
         self.listener.run_started(run_id, len(files))
         with Staging(dest) as staging:
@@ -115,7 +116,9 @@ def _download_one(
         report.skipped.append(name)
         return "skipped"
     try:
-        staged = call_with_retry(lambda: _fetch_verified(staging, remote, size, md5), policy, report.note_retry)
+        staged = call_with_retry(
+            lambda: _fetch_verified(staging, remote, size, md5), policy, report.note_retry
+        )
         publish(staged, dest)
     except Exception as exc:
         report.failed[name] = f"{type(exc).__name__}: {exc}"

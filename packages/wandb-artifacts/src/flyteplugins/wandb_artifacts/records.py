@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -144,12 +144,17 @@ def read_run_dirs(
     run_dirs: Iterable[str | os.PathLike[str]],
     load_history: bool = True,
     settle_timeout_s: float = DEFAULT_SETTLE_TIMEOUT_S,
+    history_sink: Callable[[str], None] | None = None,
 ) -> RecordedRun:
-    """Decode several segments of one run, merged in the order given."""
+    """Decode several segments of one run, merged in the order given.
+
+    ``history_sink``, if given, receives every history row as JSON text (system keys
+    included) during the same pass, so a large run is read only once.
+    """
     dirs = [Path(d) for d in run_dirs]
     if dirs and settle_timeout_s > 0:
         wait_until_settled(record_log_path(dirs[-1]), settle_timeout_s)
-    state = _RunState(load_history)
+    state = _RunState(load_history, history_sink)
     for run_dir in dirs:
         state.add_segment(run_dir)
     return state.result()
@@ -180,18 +185,27 @@ def read_run_header(run_dir: str | os.PathLike[str]) -> RecordedRun:
 def iter_history_json(run_dirs: Iterable[str | os.PathLike[str]]) -> Iterator[str]:
     """Every history row of the run directories as a JSON object text, ``_runtime`` and
     ``_timestamp`` included; values are W&B's own JSON, passed through without re-encoding."""
-    key_cache: dict[str, str] = {}
+    to_json = _HistoryJson()
     for run_dir in run_dirs:
         for record in _iter_records(record_log_path(run_dir)):
-            if record.WhichOneof("record_type") != "history":
-                continue
-            parts = []
-            for key, raw in _history_items(record.history):
-                quoted = key_cache.get(key)
-                if quoted is None:
-                    quoted = key_cache[key] = json.dumps(key)
-                parts.append(f"{quoted}:{raw}")
-            yield "{" + ",".join(parts) + "}"
+            if record.WhichOneof("record_type") == "history":
+                yield to_json(record.history)
+
+
+class _HistoryJson:
+    """HistoryRecord -> JSON object text, with the quoted keys cached."""
+
+    def __init__(self) -> None:
+        self.quoted: dict[str, str] = {}
+
+    def __call__(self, history: Any) -> str:
+        parts = []
+        for key, raw in _history_items(history):
+            quoted = self.quoted.get(key)
+            if quoted is None:
+                quoted = self.quoted[key] = json.dumps(key)
+            parts.append(f"{quoted}:{raw}")
+        return "{" + ",".join(parts) + "}"
 
 
 def _candidate_bases(wandb_dir: str | os.PathLike[str] | None) -> list[Path]:
@@ -254,32 +268,61 @@ def _history_row(history: Any, system_keys: bool) -> dict[str, Any]:
     }
 
 
-def _apply_updates(target: dict[str, Any], updates: Iterable[Any], removes: Iterable[Any]) -> None:
-    """Apply W&B config/summary items (``key`` or ``nested_key`` path, JSON value) in place."""
-    for item in updates:
-        path = [item.key] if item.key else list(item.nested_key)
-        node = target
-        for part in path[:-1]:
-            child = node.get(part)
-            if not isinstance(child, dict):
-                child = node[part] = {}
-            node = child
-        node[path[-1]] = json.loads(item.value_json) if item.value_json else None
-    for item in removes:
-        path = [item.key] if item.key else list(item.nested_key)
-        node: Any = target
-        for part in path[:-1]:
-            node = node.get(part) if isinstance(node, dict) else None
-        if isinstance(node, dict):
-            node.pop(path[-1], None)
+class _JsonTree:
+    """Config or summary built from W&B's update/remove items (``key`` or ``nested_key`` path,
+    JSON value). Updates are kept as raw JSON, last write per path winning, and decoded once
+    at the end: a long run rewrites its summary on every step."""
+
+    def __init__(self) -> None:
+        self.value: dict[str, Any] = {}
+        self.pending: dict[tuple[str, ...], str] = {}
+
+    def update(self, items: Iterable[Any]) -> None:
+        pending = self.pending
+        for item in items:
+            path = (item.key,) if item.key else tuple(item.nested_key)
+            # Re-inserting keeps the dict in order of last write, which replays correctly.
+            pending.pop(path, None)
+            pending[path] = item.value_json
+
+    def remove(self, items: Any) -> None:
+        if not items:
+            return
+        self._flush()
+        for item in items:
+            path = [item.key] if item.key else list(item.nested_key)
+            node: Any = self.value
+            for part in path[:-1]:
+                node = node.get(part) if isinstance(node, dict) else None
+            if isinstance(node, dict):
+                node.pop(path[-1], None)
+
+    def result(self) -> dict[str, Any]:
+        self._flush()
+        return self.value
+
+    def _flush(self) -> None:
+        for path, raw in self.pending.items():
+            node = self.value
+            for part in path[:-1]:
+                child = node.get(part)
+                if not isinstance(child, dict):
+                    child = node[part] = {}
+                node = child
+            node[path[-1]] = json.loads(raw) if raw else None
+        self.pending.clear()
 
 
 class _RunState:
     """Accumulates the records of one or more segments of a run."""
 
-    def __init__(self, load_history: bool) -> None:
+    def __init__(self, load_history: bool, history_sink: Callable[[str], None] | None = None) -> None:
         self.run = RecordedRun(run_id="")
+        self.config = _JsonTree()
+        self.summary = _JsonTree()
         self.load_history = load_history
+        self.history_sink = history_sink
+        self.to_json = _HistoryJson()
 
     def add_segment(self, run_dir: Path) -> None:
         self.run.segments += 1
@@ -293,10 +336,14 @@ class _RunState:
             if kind == "history":
                 if self.load_history:
                     self.run.history.append(_history_row(record.history, system_keys=False))
+                if self.history_sink is not None:
+                    self.history_sink(self.to_json(record.history))
             elif kind == "summary":
-                _apply_updates(self.run.summary, record.summary.update, record.summary.remove)
+                self.summary.update(record.summary.update)
+                self.summary.remove(record.summary.remove)
             elif kind == "config":
-                _apply_updates(self.run.config, record.config.update, record.config.remove)
+                self.config.update(record.config.update)
+                self.config.remove(record.config.remove)
             elif kind == "run":
                 self._apply_run(record.run)
             elif kind == "exit":
@@ -317,10 +364,13 @@ class _RunState:
                 setattr(run, attr, value)
         if rec.tags:
             run.tags = list(rec.tags)
-        _apply_updates(run.config, rec.config.update, rec.config.remove)
+        self.config.update(rec.config.update)
+        self.config.remove(rec.config.remove)
         run.resumed = run.resumed or rec.resumed or run.segments > 1
 
     def result(self) -> RecordedRun:
+        self.run.config = self.config.result()
+        self.run.summary = self.summary.result()
         self.run.config.pop(_INTERNAL_KEY, None)
         self.run.summary.pop(_INTERNAL_KEY, None)
         return self.run
