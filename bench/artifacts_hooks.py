@@ -70,7 +70,9 @@ def bench_sweep_download(
     }
     (root / "sdk").mkdir(parents=True, exist_ok=True)
     with _wandb_env(**env):
-        sweep_id = wandb.sweep({"method": "random", "parameters": {"lr": {"min": 0.0, "max": 1.0}}}, project="bench")
+        sweep_id = wandb.sweep(
+            {"method": "random", "parameters": {"lr": {"min": 0.0, "max": 1.0}}}, project="bench"
+        )
         expected = _seed_sweep_runs(sweep_id, runs, files)
         server.faults.latency_s, server.faults.error_rate, server.faults.seed = latency_s, error_rate, 1
         start = time.perf_counter()
@@ -148,6 +150,10 @@ def _log_offline_run(root: Path, steps: int) -> Path:
     )
     env = {**os.environ, "WANDB_SILENT": "true", "WANDB_MODE": "offline"}
     proc = subprocess.run(
-        [sys.executable, "-c", script, str(root), str(steps)], capture_output=True, text=True, check=True, env=env
+        [sys.executable, "-c", script, str(root), str(steps)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
     )
     return Path(proc.stdout.strip().splitlines()[-1]).parent

@@ -22,7 +22,9 @@ def test_hostile_names_are_refused(tmp_path: Path, name: str) -> None:
         safe_destination(tmp_path, name)
 
 
-@pytest.mark.parametrize("name", ["a.txt", "media/images/x.png", "ünï code?.txt", "..dots..", "a//b", "x" * 255])
+@pytest.mark.parametrize(
+    "name", ["a.txt", "media/images/x.png", "ünï code?.txt", "..dots..", "a//b", "x" * 255]
+)
 def test_ordinary_names_land_inside(tmp_path: Path, name: str) -> None:
     dest = safe_destination(tmp_path, name)
     assert dest.resolve().is_relative_to(tmp_path.resolve())
@@ -47,8 +49,18 @@ def test_ids_must_be_one_path_segment() -> None:
 @pytest.mark.parametrize(
     ("exc", "transient"),
     [
-        (CommError("GET http://h/storage/files/x giving up after 21 attempt(s): unexpected HTTP status 503"), True),
-        (CommError('POST http://h/graphql giving up after 21 attempt(s)\nwhile retrying: HTTP 500: {"e": 1}'), True),
+        (
+            CommError(
+                "GET http://h/storage/files/x giving up after 21 attempt(s): unexpected HTTP status 503"
+            ),
+            True,
+        ),
+        (
+            CommError(
+                'POST http://h/graphql giving up after 21 attempt(s)\nwhile retrying: HTTP 500: {"e": 1}'
+            ),
+            True,
+        ),
         (ConnectionResetError(104, "Connection reset by peer"), True),
         (TimeoutError("timed out"), True),
         (TransientError("md5 mismatch"), True),

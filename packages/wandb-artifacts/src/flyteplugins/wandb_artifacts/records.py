@@ -10,13 +10,13 @@ W&B API returns them; the summary keeps its nested dicts.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._decode import HistoryJson, JsonTree, history_row
 from ._errors import LocalRunNotFoundError
 from ._logfile import RecordLogError, iter_record_payloads, parse_record
 from ._settle import DEFAULT_SETTLE_TIMEOUT_S, wait_until_settled
@@ -36,9 +36,6 @@ __all__ = [
     "record_log_path",
 ]
 
-# Keys W&B adds to every history row besides ``_step``; kept in exports, left out of
-# ``RecordedRun.history`` so a row holds exactly what was logged plus its step.
-SYSTEM_HISTORY_KEYS = frozenset({"_runtime", "_timestamp"})
 _INTERNAL_KEY = "_wandb"
 _RUN_DIR_PREFIXES = ("offline-run-", "run-")
 
@@ -71,7 +68,7 @@ class RecordedRun:
         for path in (record_log_path(d) for d in self.run_dirs):
             for record in _iter_records(path):
                 if record.WhichOneof("record_type") == "history":
-                    yield _history_row(record.history, system_keys)
+                    yield history_row(record.history, system_keys)
 
 
 def default_wandb_dir() -> Path:
@@ -185,27 +182,11 @@ def read_run_header(run_dir: str | os.PathLike[str]) -> RecordedRun:
 def iter_history_json(run_dirs: Iterable[str | os.PathLike[str]]) -> Iterator[str]:
     """Every history row of the run directories as a JSON object text, ``_runtime`` and
     ``_timestamp`` included; values are W&B's own JSON, passed through without re-encoding."""
-    to_json = _HistoryJson()
+    to_json = HistoryJson()
     for run_dir in run_dirs:
         for record in _iter_records(record_log_path(run_dir)):
             if record.WhichOneof("record_type") == "history":
                 yield to_json(record.history)
-
-
-class _HistoryJson:
-    """HistoryRecord -> JSON object text, with the quoted keys cached."""
-
-    def __init__(self) -> None:
-        self.quoted: dict[str, str] = {}
-
-    def __call__(self, history: Any) -> str:
-        parts = []
-        for key, raw in _history_items(history):
-            quoted = self.quoted.get(key)
-            if quoted is None:
-                quoted = self.quoted[key] = json.dumps(key)
-            parts.append(f"{quoted}:{raw}")
-        return "{" + ",".join(parts) + "}"
 
 
 def _candidate_bases(wandb_dir: str | os.PathLike[str] | None) -> list[Path]:
@@ -236,93 +217,16 @@ def _iter_records(path: Path) -> Iterator[Any]:
         yield parse_record(payload)
 
 
-def _history_items(history: Any) -> Iterator[tuple[str, str]]:
-    """``(flattened key, JSON text)`` for each item of a HistoryRecord, ``_step`` guaranteed."""
-    has_step = False
-    for item in history.item:
-        key = item.key or ".".join(item.nested_key)
-        has_step = has_step or key == "_step"
-        yield key, _item_json(item)
-    if not has_step:
-        yield "_step", str(history.step.num)
-
-
-def _item_json(item: Any) -> str:
-    if item.value_json:
-        return item.value_json
-    kind = item.WhichOneof("value")
-    if kind is None or kind == "none":
-        return "null"
-    if kind == "boolean":
-        return "true" if item.boolean else "false"
-    if kind == "json":
-        return item.json
-    return json.dumps(getattr(item, kind))
-
-
-def _history_row(history: Any, system_keys: bool) -> dict[str, Any]:
-    return {
-        key: json.loads(raw)
-        for key, raw in _history_items(history)
-        if system_keys or key not in SYSTEM_HISTORY_KEYS
-    }
-
-
-class _JsonTree:
-    """Config or summary built from W&B's update/remove items (``key`` or ``nested_key`` path,
-    JSON value). Updates are kept as raw JSON, last write per path winning, and decoded once
-    at the end: a long run rewrites its summary on every step."""
-
-    def __init__(self) -> None:
-        self.value: dict[str, Any] = {}
-        self.pending: dict[tuple[str, ...], str] = {}
-
-    def update(self, items: Iterable[Any]) -> None:
-        pending = self.pending
-        for item in items:
-            path = (item.key,) if item.key else tuple(item.nested_key)
-            # Re-inserting keeps the dict in order of last write, which replays correctly.
-            pending.pop(path, None)
-            pending[path] = item.value_json
-
-    def remove(self, items: Any) -> None:
-        if not items:
-            return
-        self._flush()
-        for item in items:
-            path = [item.key] if item.key else list(item.nested_key)
-            node: Any = self.value
-            for part in path[:-1]:
-                node = node.get(part) if isinstance(node, dict) else None
-            if isinstance(node, dict):
-                node.pop(path[-1], None)
-
-    def result(self) -> dict[str, Any]:
-        self._flush()
-        return self.value
-
-    def _flush(self) -> None:
-        for path, raw in self.pending.items():
-            node = self.value
-            for part in path[:-1]:
-                child = node.get(part)
-                if not isinstance(child, dict):
-                    child = node[part] = {}
-                node = child
-            node[path[-1]] = json.loads(raw) if raw else None
-        self.pending.clear()
-
-
 class _RunState:
     """Accumulates the records of one or more segments of a run."""
 
     def __init__(self, load_history: bool, history_sink: Callable[[str], None] | None = None) -> None:
         self.run = RecordedRun(run_id="")
-        self.config = _JsonTree()
-        self.summary = _JsonTree()
+        self.config = JsonTree()
+        self.summary = JsonTree()
         self.load_history = load_history
         self.history_sink = history_sink
-        self.to_json = _HistoryJson()
+        self.to_json = HistoryJson()
 
     def add_segment(self, run_dir: Path) -> None:
         self.run.segments += 1
@@ -335,7 +239,7 @@ class _RunState:
             kind = record.WhichOneof("record_type")
             if kind == "history":
                 if self.load_history:
-                    self.run.history.append(_history_row(record.history, system_keys=False))
+                    self.run.history.append(history_row(record.history, system_keys=False))
                 if self.history_sink is not None:
                     self.history_sink(self.to_json(record.history))
             elif kind == "summary":

@@ -84,18 +84,14 @@ class Wandb(Link):
             wb_project = self.project or get(_PROJECT_KEY)
             wb_entity = self.entity or get(_ENTITY_KEY)
             parent_id = get(_RUN_ID_KEY)
-            given_id = self.id or get(_ID_KEY)
-            if given_id == parent_id and not self.id:
-                given_id = None  # inherited from the parent's run: a new run cannot take it
             run_mode = self.run_mode or get(_RUN_MODE_KEY) or "auto"
         else:
-            host, wb_project, wb_entity, given_id = self.host, self.project, self.entity, self.id
-            parent_id = None
+            host, wb_project, wb_entity, parent_id = self.host, self.project, self.entity, None
             run_mode = self.run_mode or "auto"
         if not wb_project or not wb_entity:
             return safe_host(host) if host else DEFAULT_HOST
         if self.distributed:
-            own_id = given_id or f"{run_name}-{action_name}"
+            own_id = self._given_id(context, parent_id) or f"{run_name}-{action_name}"
             rank_scope = self.rank_scope or (context or {}).get(_RANK_SCOPE_KEY) or "global"
             return _distributed_link(
                 host, wb_entity, wb_project, own_id, run_mode, rank_scope, self.worker_index
@@ -105,9 +101,16 @@ class Wandb(Link):
         elif run_mode == "shared":
             return build_url(host, wb_entity, wb_project)
         else:
-            run_id = given_id or f"{run_name}-{action_name}"
+            run_id = self._given_id(context, parent_id) or f"{run_name}-{action_name}"
         key = (host, wb_entity, wb_project, "runs", run_id)
         return URLS.get(key) or build_url(*key)
+
+    def _given_id(self, context: dict[str, str] | None, parent_id: str | None) -> str | None:
+        if self.id:
+            return self.id
+        context_id = context.get(_ID_KEY) if context else None
+        # a context id naming the parent's run was inherited from it: a new run cannot take it
+        return None if context_id == parent_id else context_id
 
 
 def _distributed_link(

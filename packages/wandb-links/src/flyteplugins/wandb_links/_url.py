@@ -31,8 +31,21 @@ def safe_host(host: str | None) -> str:
     return f"{parts.scheme.lower()}://{parts.netloc}{path}"
 
 
-@lru_cache(maxsize=4096)
-def _segment(value: str) -> str:
+_SEGMENTS: dict[str, str] = {}
+_SEGMENTS_MAX = 8192
+
+
+def segment(value: str) -> str:
+    """``value`` as one percent-encoded path segment (cached: the same names recur)."""
+    encoded = _SEGMENTS.get(value)
+    if encoded is None:
+        if len(_SEGMENTS) >= _SEGMENTS_MAX:
+            _SEGMENTS.clear()
+        encoded = _SEGMENTS[value] = _encode_segment(value)
+    return encoded
+
+
+def _encode_segment(value: str) -> str:
     if "{{" not in value:
         return quote(value, safe="")
     parts = _PLACEHOLDER.split(value)
@@ -54,5 +67,5 @@ def build_url(host: str | None, *segments: str) -> str:
         if len(URLS) >= _URLS_MAX:
             URLS.clear()
         base = safe_host(host)
-        url = URLS[key] = base + "".join("/" + _segment(s) for s in segments) if segments else base
+        url = URLS[key] = base + "".join("/" + segment(s) for s in segments) if segments else base
     return url
