@@ -51,12 +51,14 @@ class RunDownloader:
         self.listener.run_started(run_id, len(files))
         with Staging(dest) as staging:
             futures = [self.pool.submit(self._fetch_file, staging, dest, f, report) for f in files]
-            for future in futures:
-                future.result()
-            write_json(staging, dest / SUMMARY_FILE, _summary(run))
-            if include_history:
-                rows = self._history_rows(run, report)
-                report.history_rows = write_json_array(staging, dest / HISTORY_FILE, rows)
+            try:  # the history pages stream here while the pool fetches the files
+                write_json(staging, dest / SUMMARY_FILE, _summary(run))
+                if include_history:
+                    rows = self._history_rows(run, report)
+                    report.history_rows = write_json_array(staging, dest / HISTORY_FILE, rows)
+            finally:
+                for future in futures:
+                    future.result()
         self.listener.run_finished(report)
         return report
 

@@ -19,7 +19,7 @@ from ._wandb_api import api_base_url, fetch_sweep_run_ids, make_api, resolve_tar
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_RUN_WORKERS = 4
+DEFAULT_RUN_WORKERS = 8
 
 
 def download_wandb_sweep_dirs(
