@@ -18,7 +18,8 @@ FLYTE = str(Path(sys.executable).with_name("flyte"))
 
 
 def _flyte(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200"}
+    # A fresh CLI process: its own wandb-core, not the one this test process shares via WANDB_SERVICE.
+    env = {**{k: v for k, v in os.environ.items() if k != "WANDB_SERVICE"}, "COLUMNS": "200"}
     return subprocess.run(
         [FLYTE, "wandb", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=180
     )

@@ -122,6 +122,8 @@ def test_a_killed_download_resumes_without_refetching_what_it_finished(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        # Its own wandb-core, not this process's (WANDB_SERVICE), so the kill takes it along.
+        env={k: v for k, v in os.environ.items() if k != "WANDB_SERVICE"},
     )
     try:
         deadline = time.time() + 60

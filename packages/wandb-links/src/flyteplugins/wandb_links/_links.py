@@ -101,7 +101,12 @@ class Wandb(Link):
         elif run_mode == "shared":
             return build_url(host, wb_entity, wb_project)
         else:
-            run_id = self._given_id(context, parent_id) or f"{run_name}-{action_name}"
+            run_id = self.id
+            if not run_id and context:
+                run_id = context.get(_ID_KEY)
+                if run_id == parent_id:
+                    run_id = None  # inherited from the parent's run: a new run cannot take it
+            run_id = run_id or f"{run_name}-{action_name}"
         key = (host, wb_entity, wb_project, "runs", run_id)
         return URLS.get(key) or build_url(*key)
 
