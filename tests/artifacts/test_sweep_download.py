@@ -126,8 +126,13 @@ def test_missing_sweep_names_entity_project_and_id(server: WandbServer, tmp_path
 def test_offline_sweep_is_exported_from_local_runs(wandb_offline: Path, tmp_path: Path, art) -> None:
     for i, sweep in enumerate(["sw-a", "sw-a", "sw-b"]):
         art.log_run(f"trial-{i}", [{"loss": float(i)}], settings=wandb.Settings(sweep_id=sweep))
+    art.log_run("trial-3", [{"loss": 3.0}], group="sw-a")  # how the offline sweep engine marks trials
+    art.log_run("trial-4", [{"loss": 4.0}], group="other")
 
     paths = download_wandb_sweep_dirs("sw-a", str(tmp_path / "base"))
 
-    assert sorted(Path(p).name for p in paths) == ["trial-0", "trial-1"]
-    assert json.loads((Path(paths[1]) / "metrics_history.json").read_text())[0]["loss"] == 1.0
+    assert sorted(Path(p).name for p in paths) == ["trial-0", "trial-1", "trial-3"]
+    losses = {
+        Path(p).name: json.loads((Path(p) / "metrics_history.json").read_text())[0]["loss"] for p in paths
+    }
+    assert losses == {"trial-0": 0.0, "trial-1": 1.0, "trial-3": 3.0}

@@ -15,7 +15,12 @@ DOCUMENTED_SURFACE: dict[str, str] = {
     "get_distributed_info": "flyteplugins.wandb_runs",
     "wandb_sweep": "flyteplugins.wandb_sweeps",
     "get_wandb_sweep_id": "flyteplugins.wandb_sweeps",
-    # beyond the reference API: one agent function for online and offline sweeps, and results
+    "download_wandb_run_dir": "flyteplugins.wandb_artifacts",
+    "download_wandb_run_logs": "flyteplugins.wandb_artifacts",
+    "download_wandb_sweep_dirs": "flyteplugins.wandb_artifacts",
+    "download_wandb_sweep_logs": "flyteplugins.wandb_artifacts",
+    # beyond the reference API: export of offline runs: one agent function for online and offline sweeps, and results
     "run_sweep_agent": "flyteplugins.wandb_sweeps",
     "get_sweep_results": "flyteplugins.wandb_sweeps",
+    "export_offline_run": "flyteplugins.wandb_artifacts",
 }

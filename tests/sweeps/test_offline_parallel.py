@@ -169,12 +169,6 @@ async def sweep_with_logs() -> str:
     return sweep_id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="wandb-artifacts finds a local sweep's runs by the run record's sweep_id; offline sweep "
-    "runs carry the sweep id as their group (a sweep_id unknown to the server makes `wandb sync` "
-    "fail with 'sweep ... not found', wandb/wandb#8115). Remove this mark once it matches the group.",
-)
 def test_download_logs_exports_every_offline_run_of_the_sweep(
     local_run, wandb_offline: Path, tmp_path: Path, monkeypatch
 ) -> None:

@@ -3,6 +3,13 @@
 This module only re-exports; each name is the same object as in the package that owns it.
 """
 
+from flyteplugins.wandb_artifacts import (
+    download_wandb_run_dir,
+    download_wandb_run_logs,
+    download_wandb_sweep_dirs,
+    download_wandb_sweep_logs,
+    export_offline_run,
+)
 from flyteplugins.wandb_context import (
     RankScope,
     RunMode,
@@ -23,6 +30,11 @@ __all__ = [
     "Wandb",
     "WandbSweep",
     "__version__",
+    "download_wandb_run_dir",
+    "download_wandb_run_logs",
+    "download_wandb_sweep_dirs",
+    "download_wandb_sweep_logs",
+    "export_offline_run",
     "get_distributed_info",
     "get_sweep_results",
     "get_wandb_context",

@@ -72,13 +72,18 @@ def local_only_run(run_id: str, wandb_dir: str | None) -> bool:
 
 
 def local_sweep_runs(sweep_id: str, wandb_dir: str | None) -> dict[str, list[Path]]:
-    """Local run directories whose run record names ``sweep_id``, grouped by run id."""
+    """Local run directories whose run record names ``sweep_id``, grouped by run id.
+
+    A run belongs to the sweep if W&B's ``sweep_id`` field is the sweep id, or its group is:
+    offline sweeps (wandb-sweeps' local engine) group their trials by sweep id, as the sweep
+    exists on no server.
+    """
     found: dict[str, list[Path]] = {}
     for run_id, run_dir in records.iter_local_runs(wandb_dir):
         try:
             header = records.read_run_header(run_dir)
         except (OSError, ValueError):
             continue
-        if header.sweep_id == sweep_id:
+        if sweep_id in (header.sweep_id, header.group):
             found.setdefault(run_id, []).append(run_dir)
     return found
