@@ -19,7 +19,7 @@ DOCUMENTED_SURFACE: dict[str, str] = {
     "download_wandb_run_logs": "flyteplugins.wandb_artifacts",
     "download_wandb_sweep_dirs": "flyteplugins.wandb_artifacts",
     "download_wandb_sweep_logs": "flyteplugins.wandb_artifacts",
-    # beyond the reference API: export of offline runs: one agent function for online and offline sweeps, and results
+    # beyond the reference API: one sweep agent for online and offline, results, offline export
     "run_sweep_agent": "flyteplugins.wandb_sweeps",
     "get_sweep_results": "flyteplugins.wandb_sweeps",
     "export_offline_run": "flyteplugins.wandb_artifacts",
