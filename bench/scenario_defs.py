@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import tempfile
+from pathlib import Path
+
 import envs
+import served
 from harness import Measured, Row, repeat, run_script
 
 
@@ -63,9 +68,71 @@ def run_new(reference_python: str, repeats: int, quick: bool) -> Row:
     return Row(scenario, "s", ref, ours, "no slower", _ratio(ref, ours) >= 1.0, note)
 
 
+def _downloads(python: str, info: dict, kind: str, repeats: int) -> tuple[Measured, list[Path]]:
+    """Run the download ``repeats`` times into fresh folders; the figure is seconds."""
+    outs: list[Path] = []
+    results = []
+    for _ in range(repeats):
+        out = Path(tempfile.mkdtemp(prefix=f"bench-{kind}-", dir=info["workdir"]))
+        outs.append(out)
+        results.append(run_script(python, "download.py", json.dumps(info), str(out), kind))
+    return Measured([r["seconds"] for r in results], extra=results[-1]), outs
+
+
+def _sweep_download(reference_python: str, repeats: int, quick: bool, error_rate: float) -> tuple:
+    runs, files = (3, 2) if quick else (20, 10)
+    with served.test_server(runs=runs, files=files, latency=0.02, error_rate=error_rate) as info:
+        ref, ref_outs = _downloads(reference_python, info, "sweep", repeats)
+        ours, our_outs = _downloads(envs.ours(), info, "sweep", repeats)
+        ref_files = [served.identical_files(info["expected"], out) for out in ref_outs]
+        our_files = [served.identical_files(info["expected"], out) for out in our_outs]
+    return ref, ours, ref_files, our_files, f"{runs} runs x {files} files"
+
+
+def sweep_download(reference_python: str, repeats: int, quick: bool) -> Row:
+    ref, ours, ref_files, our_files, size = _sweep_download(reference_python, repeats, quick, 0.0)
+    complete = all(same == total for same, total in our_files)
+    note = (
+        f"byte-identical files: reference {min(s for s, _ in ref_files)}/{ref_files[0][1]}, "
+        f"ours {min(s for s, _ in our_files)}/{our_files[0][1]}"
+    )
+    scenario = f"sweep download ({size}, 20 ms latency)"
+    return Row(scenario, "s", ref, ours, ">= 8x faster", _ratio(ref, ours) >= 8 and complete, note)
+
+
+def history_export(reference_python: str, repeats: int, quick: bool) -> Row:
+    steps = 2000 if quick else 1_000_000
+    reps = 1 if not quick else repeats
+    with served.test_server(runs=0, history_steps=steps) as info:
+        ref, ref_outs = _downloads(reference_python, info, "run", reps)
+        ours, our_outs = _downloads(envs.ours(), info, "run", reps)
+        ref_rows, our_rows = served.history_rows(ref_outs[0]), served.history_rows(our_outs[0])
+    note = (
+        f"rows written: reference {ref_rows}, ours {our_rows} of {steps}; peak RSS: reference "
+        f"{ref.extra['peak_rss_mb']:.0f} MiB, ours {ours.extra['peak_rss_mb']:.0f} MiB"
+    )
+    scenario = f"history export ({steps:,} steps, from the server)"
+    return Row(scenario, "s", ref, ours, "all rows", our_rows == steps, note)
+
+
+def fault_tolerance(reference_python: str, repeats: int, quick: bool) -> Row:
+    ref, ours, ref_files, our_files, size = _sweep_download(reference_python, repeats, quick, 0.2)
+    complete = all(same == total for same, total in our_files)
+    note = (
+        f"completed byte-identical files per attempt: reference {[s for s, _ in ref_files]}, "
+        f"ours {[s for s, _ in our_files]} of {our_files[0][1]}; errors: reference "
+        f"{ref.extra['error'] or 'none'}"
+    )
+    scenario = f"fault tolerance ({size}, 20 ms latency, 20% 5xx)"
+    return Row(scenario, "s", ref, ours, "all files", complete, note)
+
+
 SCENARIOS = {
     1: import_time,
     2: link_render,
     3: run_reuse,
     4: run_new,
+    5: sweep_download,
+    6: history_export,
+    7: fault_tolerance,
 }
