@@ -25,7 +25,11 @@ os.environ.update(
     WANDB_ERROR_REPORTING="false",
 )
 
+# Both plugins use the SDK; the reference imports it with the plugin, ours lazily on first
+# use. Import it before the timer so that the figure is the download, not a module import.
 import flyte  # noqa: E402
+import wandb  # noqa: E402
+import wandb.apis.public  # noqa: E402, F401
 
 from flyteplugins.wandb import download_wandb_run_dir, download_wandb_sweep_dirs, wandb_config  # noqa: E402
 

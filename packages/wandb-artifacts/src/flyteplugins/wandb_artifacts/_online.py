@@ -41,9 +41,11 @@ class RunDownloader:
         self.listener = listener or ProgressListener()
         self.policy = policy
 
-    def download(self, run_id: str, dest: Path, include_history: bool = True) -> RunReport:
-        """Download one run; errors about the run itself raise, per-file ones are reported."""
-        run = fetch_run(self.api, self.target, run_id, self.policy)
+    def download(self, run_id: str, dest: Path, include_history: bool = True, run: Any = None) -> RunReport:
+        """Download one run (``run``: its already fetched ``Run``, else it is looked up);
+        errors about the run itself raise, per-file ones are reported."""
+        if run is None:
+            run = fetch_run(self.api, self.target, run_id, self.policy)
         dest = dest.expanduser().resolve()  # wandb-core writes files; it has its own cwd
         dest.mkdir(parents=True, exist_ok=True)
         report = RunReport(run_id=run_id, path=str(dest), source="online")

@@ -17,7 +17,7 @@ from ._wandb_api import api_base_url, make_api, resolve_target
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_FILE_WORKERS = 16
+DEFAULT_FILE_WORKERS = 32
 
 
 def download_wandb_run_dir(

@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from ._context import Settings, context_sweep_id, local_sweep_runs
 from ._offline import export_offline
@@ -15,11 +16,11 @@ from ._online import RunDownloader
 from ._paths import check_id, default_base_path
 from ._report import ProgressListener, RunReport
 from ._run_dir import DEFAULT_FILE_WORKERS
-from ._wandb_api import api_base_url, fetch_sweep_run_ids, make_api, resolve_target
+from ._wandb_api import api_base_url, fetch_sweep_runs, make_api, resolve_target
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_RUN_WORKERS = 8
+DEFAULT_RUN_WORKERS = 16
 
 
 def download_wandb_sweep_dirs(
@@ -84,10 +85,10 @@ def download_sweep(
         return _run_all(jobs, base, run_workers)
     api = make_api(api_base_url(settings.host))
     target = resolve_target(api, settings.entity, settings.project, f"sweep {sweep_id!r}")
-    run_ids = fetch_sweep_run_ids(api, target, sweep_id)
+    runs = fetch_sweep_runs(api, target, sweep_id)
     with ThreadPoolExecutor(file_workers, thread_name_prefix="wandb-download") as pool:
         downloader = RunDownloader(api, target, pool, listener)
-        jobs = {rid: _online_job(downloader, rid, base, include_history) for rid in run_ids}
+        jobs = {run.id: _online_job(downloader, run, base, include_history) for run in runs}
         return _run_all(jobs, base, run_workers)
 
 
@@ -98,9 +99,10 @@ def _offline_job(
 
 
 def _online_job(
-    downloader: RunDownloader, run_id: str, base: Path, include_history: bool
+    downloader: RunDownloader, run: Any, base: Path, include_history: bool
 ) -> Callable[[], RunReport]:
-    return lambda: downloader.download(check_id("run_id", run_id), base / run_id, include_history)
+    # the sweep listing already fetched the run: no second lookup per run
+    return lambda: downloader.download(check_id("run_id", run.id), base / run.id, include_history, run=run)
 
 
 def _run_all(jobs: dict[str, Callable[[], RunReport]], base: Path, workers: int) -> list[RunReport]:

@@ -89,15 +89,16 @@ def fetch_run(api: Any, target: Target, run_id: str, policy: RetryPolicy = DEFAU
         raise _lookup_error("run", path, target, exc) from exc
 
 
-def fetch_sweep_run_ids(
+def fetch_sweep_runs(
     api: Any, target: Target, sweep_id: str, policy: RetryPolicy = DEFAULT_POLICY
-) -> list[str]:
-    """Ids of every run of the sweep; RuntimeError naming entity/project/id if missing."""
+) -> list[Any]:
+    """Every run of the sweep (``wandb.apis.public.Run``); RuntimeError naming
+    entity/project/id if the sweep is missing."""
     path = target.path(sweep_id)
 
-    def load() -> list[str]:
+    def load() -> list[Any]:
         api.flush()  # a cached Sweep would hide runs added since
-        return [run.id for run in api.sweep(path).runs]
+        return list(api.sweep(path).runs)
 
     try:
         return call_with_retry(load, policy)
