@@ -1,5 +1,5 @@
 """Retries of transient W&B failures (5xx, dropped connections, timeouts) with exponential
-backoff and full jitter, a bounded number of times."""
+backoff and equal jitter, a bounded number of times."""
 
 from __future__ import annotations
 
@@ -37,8 +37,11 @@ class RetryPolicy:
     max_delay_s: float = 5.0
 
     def delay(self, attempt: int) -> float:
-        """Full jitter: uniform in [0, min(max, base * 2**attempt)]."""
-        return random.uniform(0.0, min(self.max_delay_s, self.base_delay_s * (2**attempt)))
+        """Equal jitter: half of ``min(max, base * 2**attempt)`` plus a random part up to the
+        other half, so the attempts together always wait out an outage of a few seconds
+        (at least 3.1 s over the default six) while concurrent clients still spread out."""
+        cap = min(self.max_delay_s, self.base_delay_s * (2**attempt))
+        return cap / 2 + random.uniform(0.0, cap / 2)
 
 
 DEFAULT_POLICY = RetryPolicy()
