@@ -11,9 +11,7 @@ runs are and how to upload them later with ``wandb sync``.
 
 from __future__ import annotations
 
-import math
 import os
-import random
 from pathlib import Path
 
 # Offline unless the caller chose a mode: no account, no network.
@@ -21,6 +19,7 @@ os.environ.setdefault("WANDB_MODE", "offline")
 os.environ.setdefault("WANDB_SILENT", "true")
 
 import flyte
+from tiny_model import loss_and_accuracy, make_data, predict
 
 from flyteplugins.wandb import get_wandb_run, wandb_config, wandb_init
 
@@ -29,31 +28,6 @@ env = flyte.TaskEnvironment(name="quickstart")
 PROJECT = "flyte-wandb-quickstart"
 LEARNING_RATE = 0.5
 EPOCHS = 5
-
-
-def make_data(seed: int, n: int = 200) -> list[tuple[float, float, int]]:
-    """Two noisy clusters in 2-D: points above the line y = -x are class 1."""
-    rng = random.Random(seed)
-    data = []
-    for _ in range(n):
-        x, y = rng.uniform(-2, 2), rng.uniform(-2, 2)
-        label = int(x + y + rng.gauss(0, 0.4) > 0)
-        data.append((x, y, label))
-    return data
-
-
-def predict(weights: list[float], x: float, y: float) -> float:
-    z = weights[0] * x + weights[1] * y + weights[2]
-    return 1.0 / (1.0 + math.exp(-z))
-
-
-def loss_and_accuracy(weights: list[float], data: list[tuple[float, float, int]]) -> tuple[float, float]:
-    loss, correct = 0.0, 0
-    for x, y, label in data:
-        p = min(max(predict(weights, x, y), 1e-9), 1 - 1e-9)
-        loss -= label * math.log(p) + (1 - label) * math.log(1 - p)
-        correct += int((p > 0.5) == bool(label))
-    return loss / len(data), correct / len(data)
 
 
 @wandb_init  # run_mode="auto": shares the parent's run

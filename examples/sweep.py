@@ -15,9 +15,7 @@ With ``WANDB_MODE=online`` (and ``wandb login``) the same code runs against W&B'
 from __future__ import annotations
 
 import asyncio
-import math
 import os
-import random
 from pathlib import Path
 
 # Offline unless the caller chose a mode: no account, no network.
@@ -26,6 +24,7 @@ os.environ.setdefault("WANDB_SILENT", "true")
 
 import flyte
 import wandb
+from tiny_model import loss_and_accuracy, make_data, predict
 
 from flyteplugins.wandb import get_wandb_context, wandb_config, wandb_init, wandb_sweep_config
 from flyteplugins.wandb_sweeps import format_sweep_results, get_sweep_results, get_wandb_sweep_id, wandb_sweep
@@ -35,30 +34,6 @@ env = flyte.TaskEnvironment(name="sweep")
 PROJECT = "flyte-wandb-sweep"
 AGENTS = 2
 TRIALS_PER_AGENT = 5
-
-
-def make_data(seed: int, n: int = 200) -> list[tuple[float, float, int]]:
-    """Two noisy clusters in 2-D: points above the line y = -x are class 1."""
-    rng = random.Random(seed)
-    data = []
-    for _ in range(n):
-        x, y = rng.uniform(-2, 2), rng.uniform(-2, 2)
-        data.append((x, y, int(x + y + rng.gauss(0, 0.4) > 0)))
-    return data
-
-
-def predict(weights: list[float], x: float, y: float) -> float:
-    z = weights[0] * x + weights[1] * y + weights[2]
-    return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
-
-
-def loss_and_accuracy(weights: list[float], data: list[tuple[float, float, int]]) -> tuple[float, float]:
-    loss, correct = 0.0, 0
-    for x, y, label in data:
-        p = min(max(predict(weights, x, y), 1e-9), 1 - 1e-9)
-        loss -= label * math.log(p) + (1 - label) * math.log(1 - p)
-        correct += int((p > 0.5) == bool(label))
-    return loss / len(data), correct / len(data)
 
 
 @wandb_init
