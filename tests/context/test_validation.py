@@ -75,3 +75,8 @@ def test_outside_task_context_manager_warns_and_does_nothing() -> None:
     with pytest.warns(UserWarning, match="outside a Flyte task"), wandb_config(project="x"):
         pass
     assert asyncio.iscoroutinefunction(_context_after_bad_config.func)
+
+
+def test_sdk_mode_aliases_are_accepted() -> None:
+    assert wandb_config(mode="dryrun")["wandb_mode"] == "dryrun"
+    assert wandb_config(mode="run")["wandb_mode"] == "run"

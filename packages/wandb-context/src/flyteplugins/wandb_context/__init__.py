@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import _keys as keys
+from . import _validate as validation
 from ._config import WandbConfig, WandbSweepConfig
 from ._flyte_context import current_custom_context, in_task_context, scoped_task_context, task_data
 from ._scope import ConfigScope
@@ -31,6 +32,7 @@ __all__ = [
     "keys",
     "scoped_task_context",
     "task_data",
+    "validation",
     "wandb_config",
     "wandb_sweep_config",
 ]

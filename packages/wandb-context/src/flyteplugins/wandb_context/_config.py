@@ -9,9 +9,10 @@ from dataclasses import dataclass, fields
 from typing import Any, ClassVar, TypeVar
 
 from . import _keys
-from ._types import RANK_SCOPES, RUN_MODES, WANDB_MODES, RankScope, RunMode
+from ._types import ACCEPTED_WANDB_MODES, RANK_SCOPES, RUN_MODES, RankScope, RunMode
 from ._validate import (
     check_choice,
+    check_config,
     check_json,
     check_no_secrets,
     check_optional_bool,
@@ -107,10 +108,9 @@ class WandbConfig(_ContextConfig):
             check_optional_str(name, getattr(self, name))
         check_choice("run_mode", self.run_mode, RUN_MODES)
         check_choice("rank_scope", self.rank_scope, RANK_SCOPES)
-        check_choice("mode", self.mode, WANDB_MODES)
+        check_choice("mode", self.mode, ACCEPTED_WANDB_MODES)
         check_tags(self.tags)
-        if self.config is not None and not isinstance(self.config, dict):
-            raise ValueError(f"config must be a dict of hyperparameters, got {self.config!r}.")
+        check_config(self.config)
         check_json("config", self.config)
         check_optional_bool("download_logs", self.download_logs)
         if self.kwargs:

@@ -18,3 +18,5 @@ WandbMode = Literal["online", "offline", "disabled", "shared"]
 RUN_MODES: tuple[str, ...] = get_args(RunMode)
 RANK_SCOPES: tuple[str, ...] = get_args(RankScope)
 WANDB_MODES: tuple[str, ...] = get_args(WandbMode)
+ACCEPTED_WANDB_MODES: tuple[str, ...] = (*WANDB_MODES, "dryrun", "run")
+"""``WandbMode`` plus the older spellings the SDK still accepts (dryrun = offline, run = online)."""

@@ -4,20 +4,40 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
+
+from ._types import ACCEPTED_WANDB_MODES, RANK_SCOPES, RUN_MODES
+
+__all__ = [
+    "ACCEPTED_WANDB_MODES",
+    "RANK_SCOPES",
+    "RUN_MODES",
+    "check_choice",
+    "check_config",
+    "check_json",
+    "check_no_secrets",
+    "check_optional_bool",
+    "check_optional_str",
+    "check_tags",
+]
 
 _SECRET_NAME = re.compile(r"key|token|secret|password", re.IGNORECASE)
 
 
-def check_choice(field_name: str, value: str | None, choices: Iterable[str]) -> None:
+def _where(field_name: str, value: Any, caller: str) -> str:
+    """``field=value`` or, for a decorator, ``@caller(field=value)``."""
+    named = f"{field_name}={value!r}"
+    return f"{caller}({named})" if caller else named
+
+
+def check_choice(field_name: str, value: str | None, choices: Iterable[str], caller: str = "") -> None:
     if value is None:
         return
     allowed = tuple(choices)
     if value not in allowed:
-        raise ValueError(
-            f"{field_name}={value!r} is not valid; use one of {', '.join(repr(c) for c in allowed)}."
-        )
+        options = ", ".join(repr(c) for c in allowed)
+        raise ValueError(f"{_where(field_name, value, caller)} is not valid; use one of {options}.")
 
 
 def check_json(field_name: str, value: Any) -> None:
@@ -34,14 +54,20 @@ def check_json(field_name: str, value: Any) -> None:
         ) from None
 
 
-def check_tags(value: Any) -> None:
+def check_tags(value: Any, caller: str = "") -> None:
     if value is None:
         return
+    where = _where("tags", value, caller)
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
-        raise ValueError(f"tags must be a list of strings, got {value!r}; e.g. tags=['baseline', 'v1'].")
+        raise ValueError(f"{where}: tags must be a list of strings, e.g. tags=['baseline', 'v1'].")
     bad = [t for t in value if not isinstance(t, str)]
     if bad:
-        raise ValueError(f"tags must all be strings, got {bad!r}; e.g. tags=['baseline', 'v1'].")
+        raise ValueError(f"{where}: tags must all be strings, not {bad!r}; e.g. tags=['baseline', 'v1'].")
+
+
+def check_config(value: Any, caller: str = "") -> None:
+    if value is not None and not isinstance(value, Mapping):
+        raise ValueError(f"{_where('config', value, caller)}: config must be a dict of hyperparameters.")
 
 
 def check_no_secrets(kwargs: dict[str, Any]) -> None:
@@ -56,11 +82,11 @@ def check_no_secrets(kwargs: dict[str, Any]) -> None:
             )
 
 
-def check_optional_str(field_name: str, value: Any) -> None:
+def check_optional_str(field_name: str, value: Any, caller: str = "") -> None:
     if value is not None and not isinstance(value, str):
-        raise ValueError(f"{field_name} must be a string, got {value!r} ({type(value).__name__}).")
+        raise ValueError(f"{_where(field_name, value, caller)}: {field_name} must be a string.")
 
 
-def check_optional_bool(field_name: str, value: Any) -> None:
+def check_optional_bool(field_name: str, value: Any, caller: str = "") -> None:
     if value is not None and not isinstance(value, bool):
-        raise ValueError(f"{field_name} must be True or False, got {value!r}.")
+        raise ValueError(f"{_where(field_name, value, caller)}: {field_name} must be True or False.")

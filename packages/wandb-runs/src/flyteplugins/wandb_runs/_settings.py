@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast, get_args
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
-from flyteplugins.wandb_context import RankScope, RunMode, WandbConfig
+from flyteplugins.wandb_context import RankScope, RunMode, WandbConfig, validation
 
 if TYPE_CHECKING:
     from flyte.models import TaskContext
@@ -20,9 +20,6 @@ if TYPE_CHECKING:
 ORIGIN_KEY = "flyte"
 """Config key under which a run records the Flyte execution that created it."""
 
-_RUN_MODES: tuple[str, ...] = get_args(RunMode)
-_RANK_SCOPES: tuple[str, ...] = get_args(RankScope)
-_WANDB_MODES = ("online", "offline", "disabled", "shared", "dryrun", "run")
 _LOCAL_ONLY_MODES = ("offline", "dryrun", "disabled")
 # Settings that describe the run as a whole belong to whoever created it; a task that joins
 # or reuses a run does not send them (it would rename or re-tag the parent's run).
@@ -42,33 +39,19 @@ class DecoratorOptions:
     kwargs: Mapping[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
-        """Raise ``ValueError`` naming the bad argument and the fix."""
-        _check_choice("run_mode", self.run_mode, _RUN_MODES)
-        _check_choice("rank_scope", self.rank_scope, _RANK_SCOPES)
-        _check_choice("mode", self.kwargs.get("mode"), _WANDB_MODES)
-        if self.download_logs is not None and not isinstance(self.download_logs, bool):
-            raise ValueError(f"@wandb_init(download_logs={self.download_logs!r}): use True or False.")
+        """Raise ``ValueError`` naming the bad argument and the fix (the same checks, and
+        messages, as ``wandb_config``)."""
+        check, caller = validation, "@wandb_init"
+        check.check_choice("run_mode", self.run_mode, check.RUN_MODES, caller)
+        check.check_choice("rank_scope", self.rank_scope, check.RANK_SCOPES, caller)
+        check.check_choice("mode", self.kwargs.get("mode"), check.ACCEPTED_WANDB_MODES, caller)
+        check.check_optional_bool("download_logs", self.download_logs, caller)
         for name in ("project", "entity"):
-            _check_str(name, getattr(self, name))
+            check.check_optional_str(name, getattr(self, name), caller)
         for name in ("id", "name", "group", "host"):
-            _check_str(name, self.kwargs.get(name))
-        tags = self.kwargs.get("tags")
-        if tags is not None and (isinstance(tags, str) or not all(isinstance(t, str) for t in tags)):
-            raise ValueError(f"@wandb_init(tags={tags!r}): tags must be a list of strings, e.g. ['v1'].")
-        config = self.kwargs.get("config")
-        if config is not None and not isinstance(config, Mapping):
-            raise ValueError(f"@wandb_init(config={config!r}): config must be a dict of hyperparameters.")
-
-
-def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
-    if value is not None and value not in choices:
-        allowed = ", ".join(repr(c) for c in choices)
-        raise ValueError(f"@wandb_init({name}={value!r}) is not valid; use one of {allowed}.")
-
-
-def _check_str(name: str, value: Any) -> None:
-    if value is not None and not isinstance(value, str):
-        raise ValueError(f"@wandb_init({name}={value!r}): {name} must be a string.")
+            check.check_optional_str(name, self.kwargs.get(name), caller)
+        check.check_tags(self.kwargs.get("tags"), caller)
+        check.check_config(self.kwargs.get("config"), caller)
 
 
 @dataclass(frozen=True)
