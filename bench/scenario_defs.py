@@ -52,20 +52,25 @@ def link_render(reference_python: str, repeats: int, quick: bool) -> Row:
     return Row(scenario, "s", ref, ours, "no slower", _ratio(ref, ours) >= 1.0, note)
 
 
+def _run_overhead(reference_python: str, repeats: int, kind: str, n: str) -> tuple[Measured, Measured]:
+    return _both(reference_python, repeats, "run_overhead.py", [kind, n], [kind, n], "per_child_s")
+
+
+_RUN_NOTE = "offline W&B, local Flyte run, minus undecorated children"
+
+
 def run_reuse(reference_python: str, repeats: int, quick: bool) -> Row:
     n = "3" if quick else "50"
-    ref, ours = _both(reference_python, repeats, "run_overhead.py", ["reuse", n], ["reuse", n], "per_child_s")
+    ref, ours = _run_overhead(reference_python, repeats, "reuse", n)
     scenario = f"run reuse overhead (per child, {n} children, auto mode)"
-    note = "offline W&B, local Flyte run, minus undecorated children"
-    return Row(scenario, "s", ref, ours, ">= 5x less", _ratio(ref, ours) >= 5, note)
+    return Row(scenario, "s", ref, ours, ">= 5x less", _ratio(ref, ours) >= 5, _RUN_NOTE)
 
 
 def run_new(reference_python: str, repeats: int, quick: bool) -> Row:
     n = "2" if quick else "20"
-    ref, ours = _both(reference_python, repeats, "run_overhead.py", ["new", n], ["new", n], "per_child_s")
+    ref, ours = _run_overhead(reference_python, repeats, "new", n)
     scenario = f"new-run overhead (per child, {n} children, run_mode=new)"
-    note = "offline W&B, local Flyte run, minus undecorated children"
-    return Row(scenario, "s", ref, ours, "no slower", _ratio(ref, ours) >= 1.0, note)
+    return Row(scenario, "s", ref, ours, "no slower", _ratio(ref, ours) >= 1.0, _RUN_NOTE)
 
 
 def _downloads(python: str, info: dict, kind: str, repeats: int) -> tuple[Measured, list[Path]]:
