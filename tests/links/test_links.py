@@ -211,3 +211,28 @@ def test_context_rank_scope_applies_to_distributed_links() -> None:
     link = Wandb(distributed=True, worker_index=1)
     assert render(link, {**CTX, "wandb_rank_scope": "worker"}).endswith("/runs/rn-a0-worker-1")
     assert render(link, CTX).endswith("/runs/rn-a0")
+
+
+def test_url_caches_stay_bounded_and_correct_past_their_size() -> None:
+    from flyteplugins.wandb_links import _links, _url
+
+    link = Wandb(run_mode="new")
+    for i in range(_url._URLS_MAX + 50):
+        ctx = {**CTX, "wandb_host": f"https://h{i % 300}.example/"}
+        assert render(link, ctx, action=f"a{i}") == f"https://h{i % 300}.example/team/proj/runs/rn-a{i}"
+    assert len(_url.URLS) <= _url._URLS_MAX
+    assert len(_links.DEFAULT_RUN_URLS) <= _links._DEFAULT_RUN_URLS_MAX
+    assert len(_url.SAFE_HOSTS) <= _url._SAFE_HOSTS_MAX
+    # after the host cache was cleared, missing and empty hosts still mean the default host
+    assert render(Wandb(), {}) == DEFAULT_HOST
+    assert render(Wandb(host=""), {**CTX, "wandb_host": ""}) == "https://wandb.ai/team/proj/runs/rn-a0"
+
+
+def test_default_run_ids_and_given_ids_do_not_share_cache_entries() -> None:
+    # (run_name, action_name) = ("runs", x) must not be read as the given id x, and vice versa
+    given = Wandb(id="a0")
+    default = Wandb()
+    run_name_runs = default.get_link("runs", "p", "d", CTX, "parent", "a0", "pod")
+    assert render(given, CTX) == "https://wandb.ai/team/proj/runs/a0"
+    assert run_name_runs == "https://wandb.ai/team/proj/runs/runs-a0"
+    assert render(given, CTX) == "https://wandb.ai/team/proj/runs/a0"

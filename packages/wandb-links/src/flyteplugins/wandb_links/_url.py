@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from typing import cast
 from urllib.parse import quote, urlsplit
 
 DEFAULT_HOST = "https://wandb.ai"
@@ -13,12 +13,24 @@ DEFAULT_HOST = "https://wandb.ai"
 _PLACEHOLDER = re.compile(r"(\{\{\s*\.[A-Za-z][A-Za-z0-9_]*\s*\}\})")
 
 
-@lru_cache(maxsize=256)
+# Checked hosts by what was given; hot paths read ``SAFE_HOSTS[host]`` before calling safe_host.
+SAFE_HOSTS: dict[str | None, str] = {None: DEFAULT_HOST, "": DEFAULT_HOST}
+_SAFE_HOSTS_MAX = 256
+
+
 def safe_host(host: str | None) -> str:
     """``host`` without trailing slashes, query or fragment if it is an http(s) URL with a
     network location; otherwise the default W&B host (never a ``javascript:`` or bare path)."""
-    if not host:
-        return DEFAULT_HOST
+    checked = SAFE_HOSTS.get(host)
+    if checked is None:
+        if len(SAFE_HOSTS) >= _SAFE_HOSTS_MAX:
+            SAFE_HOSTS.clear()
+            SAFE_HOSTS.update({None: DEFAULT_HOST, "": DEFAULT_HOST})
+        checked = SAFE_HOSTS[host] = _check_host(host) if host else DEFAULT_HOST
+    return checked
+
+
+def _check_host(host: str) -> str:
     try:
         parts = urlsplit(host.strip())
     except ValueError:
@@ -54,7 +66,7 @@ def _encode_segment(value: str) -> str:
 
 
 # A link renderer sees the same few hosts, entities, projects and run ids over and over, so
-# finished URLs are kept by their parts; hot paths read ``URLS.get(parts)`` before building.
+# finished URLs are kept by their parts; hot paths read ``URLS[parts]`` before building.
 URLS: dict[tuple[str | None, ...], str] = {}
 _URLS_MAX = 8192
 
@@ -69,3 +81,9 @@ def build_url(host: str | None, *segments: str) -> str:
         base = safe_host(host)
         url = URLS[key] = base + "".join("/" + segment(s) for s in segments) if segments else base
     return url
+
+
+def build_url_for(key: tuple[str | None, ...]) -> str:
+    """``build_url(*key)`` for a ``URLS`` key ``(host, *segments)``: what a cache miss calls."""
+    host, *segments = key
+    return build_url(host, *cast("list[str]", segments))
