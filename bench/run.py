@@ -33,13 +33,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     wanted = {int(x) for x in args.only.split(",") if x.strip()}
-    reference_python = envs.ours() if args.ours_only else envs.reference()
+    if args.ours_only:  # the harness self-test: no environments to build
+        pythons = envs.Pythons(reference=envs.workspace(), ours=envs.workspace())
+    else:
+        pythons = envs.Pythons(reference=envs.reference(), ours=envs.ours())
     rows: list[Row] = []
     for number, scenario in SCENARIOS.items():
         if wanted and number not in wanted:
             continue
         run: Callable[..., Row] = scenario
-        row = run(reference_python=reference_python, repeats=args.repeats, quick=args.quick)
+        row = run(py=pythons, repeats=args.repeats, quick=args.quick)
         rows.append(row)
         print(report.format_row(number, row), flush=True)
     table = report.table(rows, list(n for n in SCENARIOS if not wanted or n in wanted))

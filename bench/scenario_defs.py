@@ -11,11 +11,9 @@ import served
 from harness import Measured, Row, repeat, run_script
 
 
-def _both(
-    reference_python: str, repeats: int, script: str, ref_args: list[str], our_args: list[str], key: str
-):
-    ref = repeat(repeats, lambda: run_script(reference_python, script, *ref_args), key)
-    ours = repeat(repeats, lambda: run_script(envs.ours(), script, *our_args), key)
+def _both(py: envs.Pythons, repeats: int, script: str, ref_args: list[str], our_args: list[str], key: str):
+    ref = repeat(repeats, lambda: run_script(py.reference, script, *ref_args), key)
+    ours = repeat(repeats, lambda: run_script(py.ours, script, *our_args), key)
     return ref, ours
 
 
@@ -23,9 +21,9 @@ def _ratio(ref: Measured, ours: Measured) -> float:
     return ref.best / ours.best if ours.best else float("inf")
 
 
-def import_time(reference_python: str, repeats: int, quick: bool) -> Row:
+def import_time(py: envs.Pythons, repeats: int, quick: bool) -> Row:
     ref, ours = _both(
-        reference_python,
+        py,
         repeats,
         "import_time.py",
         ["flyteplugins.wandb"],
@@ -37,10 +35,10 @@ def import_time(reference_python: str, repeats: int, quick: bool) -> Row:
     return Row(scenario, "s", ref, ours, ">= 50x less", _ratio(ref, ours) >= 50, note)
 
 
-def link_render(reference_python: str, repeats: int, quick: bool) -> Row:
+def link_render(py: envs.Pythons, repeats: int, quick: bool) -> Row:
     calls = "2000" if quick else "200000"
     ref, ours = _both(
-        reference_python,
+        py,
         repeats,
         "link_render.py",
         ["flyteplugins.wandb", calls],
@@ -52,23 +50,23 @@ def link_render(reference_python: str, repeats: int, quick: bool) -> Row:
     return Row(scenario, "s", ref, ours, "no slower", _ratio(ref, ours) >= 1.0, note)
 
 
-def _run_overhead(reference_python: str, repeats: int, kind: str, n: str) -> tuple[Measured, Measured]:
-    return _both(reference_python, repeats, "run_overhead.py", [kind, n], [kind, n], "per_child_s")
+def _run_overhead(py: envs.Pythons, repeats: int, kind: str, n: str) -> tuple[Measured, Measured]:
+    return _both(py, repeats, "run_overhead.py", [kind, n], [kind, n], "per_child_s")
 
 
 _RUN_NOTE = "offline W&B, local Flyte run, minus undecorated children"
 
 
-def run_reuse(reference_python: str, repeats: int, quick: bool) -> Row:
+def run_reuse(py: envs.Pythons, repeats: int, quick: bool) -> Row:
     n = "3" if quick else "50"
-    ref, ours = _run_overhead(reference_python, repeats, "reuse", n)
+    ref, ours = _run_overhead(py, repeats, "reuse", n)
     scenario = f"run reuse overhead (per child, {n} children, auto mode)"
     return Row(scenario, "s", ref, ours, ">= 5x less", _ratio(ref, ours) >= 5, _RUN_NOTE)
 
 
-def run_new(reference_python: str, repeats: int, quick: bool) -> Row:
+def run_new(py: envs.Pythons, repeats: int, quick: bool) -> Row:
     n = "2" if quick else "20"
-    ref, ours = _run_overhead(reference_python, repeats, "new", n)
+    ref, ours = _run_overhead(py, repeats, "new", n)
     scenario = f"new-run overhead (per child, {n} children, run_mode=new)"
     return Row(scenario, "s", ref, ours, "no slower", _ratio(ref, ours) >= 1.0, _RUN_NOTE)
 
@@ -84,18 +82,18 @@ def _downloads(python: str, info: dict, kind: str, repeats: int) -> tuple[Measur
     return Measured([r["seconds"] for r in results], extra=results[-1]), outs
 
 
-def _sweep_download(reference_python: str, repeats: int, quick: bool, error_rate: float) -> tuple:
+def _sweep_download(py: envs.Pythons, repeats: int, quick: bool, error_rate: float) -> tuple:
     runs, files = (3, 2) if quick else (20, 10)
     with served.test_server(runs=runs, files=files, latency=0.02, error_rate=error_rate) as info:
-        ref, ref_outs = _downloads(reference_python, info, "sweep", repeats)
-        ours, our_outs = _downloads(envs.ours(), info, "sweep", repeats)
+        ref, ref_outs = _downloads(py.reference, info, "sweep", repeats)
+        ours, our_outs = _downloads(py.ours, info, "sweep", repeats)
         ref_files = [served.identical_files(info["expected"], out) for out in ref_outs]
         our_files = [served.identical_files(info["expected"], out) for out in our_outs]
     return ref, ours, ref_files, our_files, f"{runs} runs x {files} files"
 
 
-def sweep_download(reference_python: str, repeats: int, quick: bool) -> Row:
-    ref, ours, ref_files, our_files, size = _sweep_download(reference_python, repeats, quick, 0.0)
+def sweep_download(py: envs.Pythons, repeats: int, quick: bool) -> Row:
+    ref, ours, ref_files, our_files, size = _sweep_download(py, repeats, quick, 0.0)
     complete = all(same == total for same, total in our_files)
     note = (
         f"byte-identical files: reference {min(s for s, _ in ref_files)}/{ref_files[0][1]}, "
@@ -105,12 +103,12 @@ def sweep_download(reference_python: str, repeats: int, quick: bool) -> Row:
     return Row(scenario, "s", ref, ours, ">= 8x faster", _ratio(ref, ours) >= 8 and complete, note)
 
 
-def history_export(reference_python: str, repeats: int, quick: bool) -> Row:
+def history_export(py: envs.Pythons, repeats: int, quick: bool) -> Row:
     steps = 2000 if quick else 1_000_000
     reps = 1 if not quick else repeats
     with served.test_server(runs=0, history_steps=steps) as info:
-        ref, ref_outs = _downloads(reference_python, info, "run", reps)
-        ours, our_outs = _downloads(envs.ours(), info, "run", reps)
+        ref, ref_outs = _downloads(py.reference, info, "run", reps)
+        ours, our_outs = _downloads(py.ours, info, "run", reps)
         ref_rows, our_rows = served.history_rows(ref_outs[0]), served.history_rows(our_outs[0])
     note = (
         f"rows written: reference {ref_rows}, ours {our_rows} of {steps}; peak RSS: reference "
@@ -120,8 +118,8 @@ def history_export(reference_python: str, repeats: int, quick: bool) -> Row:
     return Row(scenario, "s", ref, ours, "all rows", our_rows == steps, note)
 
 
-def fault_tolerance(reference_python: str, repeats: int, quick: bool) -> Row:
-    ref, ours, ref_files, our_files, size = _sweep_download(reference_python, repeats, quick, 0.2)
+def fault_tolerance(py: envs.Pythons, repeats: int, quick: bool) -> Row:
+    ref, ours, ref_files, our_files, size = _sweep_download(py, repeats, quick, 0.2)
     complete = all(same == total for same, total in our_files)
     note = (
         f"completed byte-identical files per attempt: reference {[s for s, _ in ref_files]}, "

@@ -16,6 +16,7 @@ from flyteplugins.wandb_context import keys, scoped_task_context
 
 from . import _registry
 from ._access import RUN_DATA_KEY, objective_run
+from ._packages import package_list_read_once
 from ._plan import RunPlan
 from ._settings import effective_mode
 
@@ -122,7 +123,8 @@ def _init(init_kwargs: dict[str, Any]) -> Run:
             # and its "new" child); the first one alone also becomes ``wandb.run``.
             kwargs["reinit"] = "create_new"
         try:
-            run = wandb.init(**kwargs)
+            with package_list_read_once():
+                run = wandb.init(**kwargs)
         except Exception as exc:
             raise RuntimeError(_init_failure(kwargs, exc)) from exc
         _registry.register(run)
