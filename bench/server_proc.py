@@ -90,8 +90,11 @@ def main() -> None:
         "expected": str(args.workdir / "expected"),
     }
     print(json.dumps(info), flush=True)
+    served_before = len(server.requests)
     sys.stdin.read()
     server.stop()
+    # what the clients asked for (method, path, GraphQL operation): for profiling a scenario
+    (args.workdir / "requests.json").write_text(json.dumps(server.requests[served_before:]))
 
 
 if __name__ == "__main__":

@@ -29,10 +29,11 @@ class Staging:
         self.path = self.base / f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
         self.path.mkdir()
 
-    def scratch_dir(self) -> Path:
-        """A fresh empty directory for one download."""
-        path = self.path / uuid.uuid4().hex[:12]
-        path.mkdir()
+    def downloads_dir(self) -> Path:
+        """The directory downloads land in under their own (unique per run) names; one for
+        the whole run rather than one per file, which saves a directory per file."""
+        path = self.path / "files"
+        path.mkdir(exist_ok=True)
         return path
 
     def scratch_file(self, name: str) -> Path:

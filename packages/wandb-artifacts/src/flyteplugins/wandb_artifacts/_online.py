@@ -7,7 +7,7 @@ import json
 import logging
 import time
 from collections.abc import Iterator
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import Any
 
@@ -49,20 +49,26 @@ class RunDownloader:
         dest = dest.expanduser().resolve()  # wandb-core writes files; it has its own cwd
         dest.mkdir(parents=True, exist_ok=True)
         report = RunReport(run_id=run_id, path=str(dest), source="online")
-        files = call_with_retry(lambda: list(run.files()), self.policy, report.note_retry)
-        self.listener.run_started(run_id, len(files))
         with Staging(dest) as staging:
-            futures = [self.pool.submit(self._fetch_file, staging, dest, f, report) for f in files]
-            try:  # the history pages stream here while the pool fetches the files
+            # The file listing and the files go to the pool; summary and history are
+            # written here meanwhile, so neither waits for the other's round trips.
+            files_done = self.pool.submit(self._fetch_files, run, staging, dest, report)
+            try:
                 write_json(staging, dest / SUMMARY_FILE, _summary(run))
                 if include_history:
                     rows = self._history_rows(run, report)
                     report.history_rows = write_json_array(staging, dest / HISTORY_FILE, rows)
             finally:
-                for future in futures:
+                for future in files_done.result():
                     future.result()
         self.listener.run_finished(report)
         return report
+
+    def _fetch_files(self, run: Any, staging: Staging, dest: Path, report: RunReport) -> list[Future[None]]:
+        """List the run's files and queue each download; returns the downloads' futures."""
+        files = call_with_retry(lambda: list(run.files()), self.policy, report.note_retry)
+        self.listener.run_started(report.run_id, len(files))
+        return [self.pool.submit(self._fetch_file, staging, dest, f, report) for f in files]
 
     def _fetch_file(self, staging: Staging, dest_dir: Path, remote: Any, report: RunReport) -> None:
         name = remote.name
@@ -133,8 +139,8 @@ def _download_one(
 
 
 def _fetch_verified(staging: Staging, remote: Any, size: int, md5: str | None) -> Path:
-    """Download into a fresh scratch directory and check size and MD5 against W&B's record."""
-    scratch = staging.scratch_dir()
+    """Download into the staging area and check size and MD5 against W&B's record."""
+    scratch = staging.downloads_dir()
     handle = remote.download(root=str(scratch), replace=True)
     handle.close()
     staged = scratch.joinpath(*remote.name.split("/"))
