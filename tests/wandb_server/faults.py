@@ -41,6 +41,8 @@ class Faults:
         self.reject_auth = False  # 401 for everything
         self.include_writes = False
         self.retry_after_s: float | None = 0.0  # Retry-After on 5xx; None lets the SDK back off
+        # file downloads answered 403 when the User-Agent starts with one of these
+        self.refuse_files_to_agents: tuple[str, ...] = ()
         self.seed: int | None = None
         self.injected.clear()
 

@@ -153,6 +153,9 @@ def end_wandb_session() -> None:
 
 class _QuietHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    # The stdlib's listen backlog of 5 drops connection attempts when a client opens dozens at
+    # once, and each dropped SYN costs that connection a 1 s retransmit; real servers queue more.
+    request_queue_size = 128
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # wandb-core resets idle keep-alive connections; that is not worth a traceback.
@@ -217,6 +220,8 @@ class _Handler(BaseHTTPRequestHandler):
             retry_after = state.faults.retry_after_s
             headers = {} if retry_after is None else {"Retry-After": f"{retry_after:g}"}
             return self._reply(state.faults.error_status(), {"error": "injected fault"}, headers)
+        if path.startswith("/storage/files/") and self._refused_agent():
+            return self._reply(403, {"error": "this client may not download files"})
         if not path.startswith("/storage/") and not path.startswith("/sdk/") and not self._authorized():
             return self._reply(401, {"errors": [{"message": "invalid api key"}]})
         try:
@@ -234,6 +239,10 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command == "GET":
             return False
         return path != "/graphql" or is_mutation or not self._from_public_api()
+
+    def _refused_agent(self) -> bool:
+        agent = self.headers.get("User-Agent", "")
+        return any(agent.startswith(prefix) for prefix in self.server_state.faults.refuse_files_to_agents)
 
     def _from_public_api(self) -> bool:
         return self.headers.get("User-Agent", "").startswith(PUBLIC_API_AGENT)

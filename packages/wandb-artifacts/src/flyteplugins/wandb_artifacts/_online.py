@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ._atomic import Staging, publish, write_json, write_json_array
+from ._file_fetch import FileFetcher
 from ._paths import HISTORY_FILE, SUMMARY_FILE, UnsafePathError, safe_destination
 from ._report import ProgressListener, RunReport, is_same_file, md5_base64
 from ._retry import DEFAULT_POLICY, RetryPolicy, TransientError, call_with_retry, is_transient
@@ -38,8 +39,19 @@ class RunDownloader:
         self.api = api
         self.target = target
         self.pool = pool
+        self.fetcher = FileFetcher.for_api(api)
         self.listener = listener or ProgressListener()
         self.policy = policy
+
+    def close(self) -> None:
+        """Release the connections the file fetches kept open."""
+        self.fetcher.close()
+
+    def __enter__(self) -> RunDownloader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def download(self, run_id: str, dest: Path, include_history: bool = True, run: Any = None) -> RunReport:
         """Download one run (``run``: its already fetched ``Run``, else it is looked up);
@@ -72,7 +84,7 @@ class RunDownloader:
 
     def _fetch_file(self, staging: Staging, dest_dir: Path, remote: Any, report: RunReport) -> None:
         name = remote.name
-        status = _download_one(staging, dest_dir, remote, report, self.policy)
+        status = _download_one(staging, dest_dir, remote, report, self.policy, self.fetcher)
         if status == "rejected":
             logger.warning(
                 "W&B run %s: refused file name %r (%s)", report.run_id, name, report.rejected[name]
@@ -112,7 +124,12 @@ def _summary(run: Any) -> dict[str, Any]:
 
 
 def _download_one(
-    staging: Staging, dest_dir: Path, remote: Any, report: RunReport, policy: RetryPolicy
+    staging: Staging,
+    dest_dir: Path,
+    remote: Any,
+    report: RunReport,
+    policy: RetryPolicy,
+    fetcher: FileFetcher,
 ) -> str:
     """Fetch one remote file into place; returns its status and records it in ``report``."""
     name: str = remote.name
@@ -127,7 +144,7 @@ def _download_one(
         return "skipped"
     try:
         staged = call_with_retry(
-            lambda: _fetch_verified(staging, remote, size, md5), policy, report.note_retry
+            lambda: _fetch_verified(staging, remote, size, md5, fetcher), policy, report.note_retry
         )
         publish(staged, dest)
     except Exception as exc:
@@ -138,12 +155,9 @@ def _download_one(
     return "downloaded"
 
 
-def _fetch_verified(staging: Staging, remote: Any, size: int, md5: str | None) -> Path:
+def _fetch_verified(staging: Staging, remote: Any, size: int, md5: str | None, fetcher: FileFetcher) -> Path:
     """Download into the staging area and check size and MD5 against W&B's record."""
-    scratch = staging.downloads_dir()
-    handle = remote.download(root=str(scratch), replace=True)
-    handle.close()
-    staged = scratch.joinpath(*remote.name.split("/"))
+    staged = fetcher.fetch(remote, staging.downloads_dir())
     actual = staged.stat().st_size
     if actual != size or (md5 and md5_base64(staged) != md5):
         raise TransientError(

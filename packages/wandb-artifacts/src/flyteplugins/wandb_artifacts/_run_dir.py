@@ -89,8 +89,11 @@ def download_run(
         return export_offline(run_id, dest, include_history, settings.wandb_dir, listener)
     api = make_api(api_base_url(settings.host))
     target = resolve_target(api, settings.entity, settings.project, f"run {run_id!r}")
-    with ThreadPoolExecutor(file_workers, thread_name_prefix="wandb-download") as pool:
-        return RunDownloader(api, target, pool, listener).download(run_id, dest, include_history)
+    with (
+        ThreadPoolExecutor(file_workers, thread_name_prefix="wandb-download") as pool,
+        RunDownloader(api, target, pool, listener) as downloader,
+    ):
+        return downloader.download(run_id, dest, include_history)
 
 
 def raise_for_report(report: RunReport) -> None:

@@ -86,8 +86,10 @@ def download_sweep(
     api = make_api(api_base_url(settings.host))
     target = resolve_target(api, settings.entity, settings.project, f"sweep {sweep_id!r}")
     runs = fetch_sweep_runs(api, target, sweep_id)
-    with ThreadPoolExecutor(file_workers, thread_name_prefix="wandb-download") as pool:
-        downloader = RunDownloader(api, target, pool, listener)
+    with (
+        ThreadPoolExecutor(file_workers, thread_name_prefix="wandb-download") as pool,
+        RunDownloader(api, target, pool, listener) as downloader,
+    ):
         jobs = {run.id: _online_job(downloader, run, base, include_history) for run in runs}
         return _run_all(jobs, base, run_workers)
 

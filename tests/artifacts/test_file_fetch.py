@@ -1,0 +1,89 @@
+"""Run files fetched straight from the API server, the key sent nowhere else, and the SDK as the
+fallback for everything the direct path does not serve."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flyteplugins.wandb_artifacts import download_run
+from flyteplugins.wandb_artifacts._file_fetch import USER_AGENT, FileFetcher
+from wandb_server import WandbServer, seed_run
+
+PROJECT = "fetch"
+FILES = {"a.txt": b"A" * 10, "nested/dir/b.bin": bytes(range(256)) * 40, "empty": b""}
+
+
+@pytest.fixture
+def server(wandb_server: WandbServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> WandbServer:
+    monkeypatch.setenv("WANDB_DIR", str(tmp_path / "sdk"))
+    (tmp_path / "sdk").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return wandb_server.use(monkeypatch)
+
+
+def _file_gets(server: WandbServer) -> int:
+    return sum(
+        1 for method, path, _ in server.requests if method == "GET" and path.startswith("/storage/files/")
+    )
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    ("url", "sent"),
+    [
+        ("https://api.wandb.ai/files/e/p/r/a.txt", True),
+        ("https://API.wandb.ai:443/files/x", True),
+        ("http://api.wandb.ai/files/x", False),  # same host, no TLS
+        ("https://api.wandb.ai:8443/files/x", False),
+        ("https://api.wandb.ai.evil.example/files/x", False),
+        ("https://storage.googleapis.com/bucket/x?sig=1", False),
+        ("s3://bucket/x", False),
+        ("", False),
+    ],
+)
+def test_the_key_goes_only_to_the_api_servers_origin(url: str, sent: bool, monkeypatch) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert FileFetcher("https://api.wandb.ai", "key").sends_key_to(url) is sent
+    assert FileFetcher("https://api.wandb.ai", None).sends_key_to(url) is False
+    assert FileFetcher(None, "key").sends_key_to(url) is False
+
+
+def test_a_proxy_for_the_api_host_leaves_the_fetch_to_the_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
+    fetcher = FileFetcher("https://api.wandb.ai", "key")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    assert not fetcher.sends_key_to("https://api.wandb.ai/files/x")
+    monkeypatch.setenv("NO_PROXY", "api.wandb.ai")
+    assert fetcher.sends_key_to("https://api.wandb.ai/files/x")
+
+
+def test_files_come_straight_from_the_api_server(server: WandbServer, tmp_path: Path) -> None:
+    seed_run(server, PROJECT, "direct", steps=3, files=FILES)
+    before = _file_gets(server)
+
+    report = download_run("direct", tmp_path / "out", project=PROJECT)
+
+    got = _tree(tmp_path / "out")
+    assert {name: got[name] for name in FILES} == FILES
+    assert set(FILES) <= set(report.downloaded) and not report.failed
+    assert _file_gets(server) - before == len(report.downloaded)  # one request per file
+
+
+def test_files_the_server_refuses_to_us_come_through_the_sdk(server: WandbServer, tmp_path: Path) -> None:
+    seed_run(server, PROJECT, "refused", steps=3, files=FILES)
+    server.faults.refuse_files_to_agents = (USER_AGENT,)
+    before = _file_gets(server)
+
+    report = download_run("refused", tmp_path / "out", project=PROJECT)
+
+    got = _tree(tmp_path / "out")
+    assert {name: got[name] for name in FILES} == FILES
+    assert set(FILES) <= set(report.downloaded) and not report.failed and report.retries == 0
+    assert _file_gets(server) - before == 2 * len(report.downloaded)  # refused, then by the SDK
