@@ -45,9 +45,16 @@ class Measured:
         return statistics.median(self.values)
 
 
-def repeat(times: int, measure: Callable[[], dict], key: str) -> Measured:
-    results = [measure() for _ in range(times)]
-    return Measured([r[key] for r in results], extra=results[-1])
+def alternate(
+    times: int, first: Callable[[], dict], second: Callable[[], dict], key: str
+) -> tuple[Measured, Measured]:
+    """``first`` and ``second`` measured in turn, ``times`` each: a change in the machine's
+    load during the scenario then falls on both sides rather than on whichever ran last."""
+    a, b = [], []
+    for _ in range(times):
+        a.append(first())
+        b.append(second())
+    return Measured([r[key] for r in a], extra=a[-1]), Measured([r[key] for r in b], extra=b[-1])
 
 
 @dataclass

@@ -8,13 +8,16 @@ from pathlib import Path
 
 import envs
 import served
-from harness import Measured, Row, repeat, run_script
+from harness import Measured, Row, alternate, run_script
 
 
 def _both(py: envs.Pythons, repeats: int, script: str, ref_args: list[str], our_args: list[str], key: str):
-    ref = repeat(repeats, lambda: run_script(py.reference, script, *ref_args), key)
-    ours = repeat(repeats, lambda: run_script(py.ours, script, *our_args), key)
-    return ref, ours
+    return alternate(
+        repeats,
+        lambda: run_script(py.reference, script, *ref_args),
+        lambda: run_script(py.ours, script, *our_args),
+        key,
+    )
 
 
 def _ratio(ref: Measured, ours: Measured) -> float:

@@ -59,9 +59,9 @@ def test_a_proxy_for_the_api_host_leaves_the_fetch_to_the_sdk(monkeypatch: pytes
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    assert not fetcher.sends_key_to("https://api.wandb.ai/files/x")
+    assert not fetcher.fetches_directly("https://api.wandb.ai/files/x")
     monkeypatch.setenv("NO_PROXY", "api.wandb.ai")
-    assert fetcher.sends_key_to("https://api.wandb.ai/files/x")
+    assert fetcher.fetches_directly("https://api.wandb.ai/files/x")
 
 
 def test_files_come_straight_from_the_api_server(server: WandbServer, tmp_path: Path) -> None:
@@ -87,3 +87,33 @@ def test_files_the_server_refuses_to_us_come_through_the_sdk(server: WandbServer
     assert {name: got[name] for name in FILES} == FILES
     assert set(FILES) <= set(report.downloaded) and not report.failed and report.retries == 0
     assert _file_gets(server) - before == 2 * len(report.downloaded)  # refused, then by the SDK
+
+
+def test_cloud_style_urls_send_the_key_to_the_api_and_follow_the_redirect_without_it(
+    server: WandbServer, tmp_path: Path
+) -> None:
+    """As on W&B cloud: the file URL is on the API server (401 without the key) and redirects
+    to a signed URL on another origin, which refuses credentials (as S3 does)."""
+    seed_run(server, PROJECT, "cloud", steps=3, files=FILES)
+    server.file_urls_on_api = True
+    server.faults.refuse_authorized_storage = True
+    before = len(server.requests)
+
+    report = download_run("cloud", tmp_path / "out", project=PROJECT)
+
+    got = _tree(tmp_path / "out")
+    assert {name: got[name] for name in FILES} == FILES
+    assert set(FILES) <= set(report.downloaded) and not report.failed and report.retries == 0
+    gets = [path for method, path, _ in server.requests[before:] if method == "GET"]
+    n = len(report.downloaded)
+    # each file once on the API (redirected) and once on storage: nothing fell back to the SDK
+    assert sum(p.startswith("/files/") for p in gets) == n
+    assert sum(p.startswith("/storage/files/") for p in gets) == n
+
+
+def test_what_is_fetched_directly_and_what_by_the_sdk(server: WandbServer) -> None:
+    fetcher = FileFetcher(server.base_url, server.api_key)
+    assert fetcher.fetches_directly(f"{server.base_url}/files/x")
+    assert fetcher.fetches_directly("https://storage.example/bucket/x?sig=1")  # no key sent there
+    assert not FileFetcher(server.base_url, None).fetches_directly(f"{server.base_url}/files/x")
+    assert not fetcher.fetches_directly("s3://bucket/x")

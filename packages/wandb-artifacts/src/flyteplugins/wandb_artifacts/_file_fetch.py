@@ -1,13 +1,15 @@
-"""How a run file's bytes reach the staging area: straight from the W&B API server when the
-file's URL is on it, else through the SDK.
+"""How a run file's bytes reach the staging area: over plain HTTP when the file's URL allows
+it, else through the SDK.
 
 The SDK's ``File.download`` hands every file to its service process, which in our measurements
 moves at most ~10 files at a time however many threads ask (280 small files: 0.61 s with 16,
-32 or 64 threads). Files on the API server itself are fetched here instead, with the API key
-(HTTP basic auth, user ``api``, as W&B's file endpoints take it) over a pooled keep-alive
-connection per thread: 0.35 s for the same files. The key is only ever sent to the API
-server's own origin; a file anywhere else (a signed bucket URL, a reference), a refusal
-(401/403/404) and a missing key all go through the SDK as before.
+32 or 64 threads). Files are fetched here instead over a keep-alive connection per thread and
+origin (0.35 s for the same files). A file on the API server (W&B's ``/files/...`` URLs) gets
+the API key, HTTP basic auth with user ``api``; a redirect from there (to a signed bucket URL)
+is followed without it, and so is a file URL on any other origin: the key is only ever sent to
+the API server's own origin. Everything else goes through the SDK as before: non-HTTP URLs,
+an HTTP(S) proxy set for the host, TLS errors, refusals (401/403/404), too many redirects, and
+files on the API server when there is no API key to send (identity-token auth).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import threading
 import urllib.request
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from ._retry import TransientError
 from ._version import __version__
@@ -27,13 +29,17 @@ from ._version import __version__
 USER_AGENT = f"flyteplugins-wandb-artifacts/{__version__}"
 _CHUNK = 1 << 20
 _TIMEOUT_S = 120
+_MAX_REDIRECTS = 3
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+Origin = tuple[str, str, int]
 
 
 class NotServedDirectly(Exception):
     """The API server would not hand this file out directly; the SDK should fetch it."""
 
 
-def origin(url: str) -> tuple[str, str, int | None] | None:
+def origin(url: str) -> Origin | None:
     """(scheme, host, port) of an http(s) URL, default ports made explicit; else ``None``."""
     try:
         parts = urlsplit(url)
@@ -46,7 +52,7 @@ def origin(url: str) -> tuple[str, str, int | None] | None:
     return scheme, parts.hostname.lower(), port or (443 if scheme == "https" else 80)
 
 
-def _proxied(target: tuple[str, str, int | None]) -> bool:
+def _proxied(target: Origin) -> bool:
     scheme, host, _ = target
     return scheme in urllib.request.getproxies() and not urllib.request.proxy_bypass(host)
 
@@ -58,7 +64,7 @@ class FileFetcher:
         self._origin = origin(api_base_url) if api_base_url else None
         self._key = api_key or None
         self._local = threading.local()
-        self._open: set[http.client.HTTPConnection] = set()
+        self._open: set[http.client.HTTPConnection] = set()  # every thread's, for close()
         self._lock = threading.Lock()
 
     @classmethod
@@ -70,17 +76,21 @@ class FileFetcher:
         return cls(api.settings.get("base_url"), key)
 
     def sends_key_to(self, url: str) -> bool:
-        """Whether a file at ``url`` is fetched here, with the key: only on the API's origin,
-        and not when a proxy is configured for it (the SDK honours proxies)."""
-        if self._key is None or self._origin is None or origin(url) != self._origin:
+        """Whether a request to ``url`` carries the API key: only on the API server's origin."""
+        return self._key is not None and self._origin is not None and origin(url) == self._origin
+
+    def fetches_directly(self, url: str) -> bool:
+        """Whether a file at ``url`` is fetched here rather than by the SDK."""
+        target = origin(url)
+        if target is None or _proxied(target):
             return False
-        return not _proxied(self._origin)
+        return target != self._origin or self._key is not None
 
     def fetch(self, remote: Any, root: Path) -> Path:
         """``remote`` (a ``wandb.apis.public.File``) written to ``root/{its name}``."""
         path = root.joinpath(*remote.name.split("/"))
         url = remote.url or ""
-        if self.sends_key_to(url):
+        if self.fetches_directly(url):
             try:
                 self._get(url, path)
                 return path
@@ -90,62 +100,87 @@ class FileFetcher:
         return path
 
     def _get(self, url: str, path: Path) -> None:
-        connection = self._connection()
-        target = urlsplit(url)
-        request_path = target.path + (f"?{target.query}" if target.query else "")
+        for _ in range(_MAX_REDIRECTS + 1):
+            location = self._get_once(url, path)
+            if location is None:
+                return
+            url = urljoin(url, location)
+            if not self.fetches_directly(url):
+                raise NotServedDirectly(f"redirected to {url}")
+        raise NotServedDirectly(f"more than {_MAX_REDIRECTS} redirects")
+
+    def _get_once(self, url: str, path: Path) -> str | None:
+        """Writes the file, or returns where a redirect points."""
+        target = origin(url)
+        assert target is not None
+        connection = self._connection(target)
+        parts = urlsplit(url)
+        request_target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        headers = {"User-Agent": USER_AGENT}
+        if self.sends_key_to(url):
+            headers["Authorization"] = self._auth_header()
         try:
-            headers = {"Authorization": self._auth_header(), "User-Agent": USER_AGENT}
-            connection.request("GET", request_path or "/", headers=headers)
+            connection.request("GET", request_target, headers=headers)
             response = connection.getresponse()
         except ssl.SSLError as exc:  # e.g. a private CA the SDK is configured for
-            self._drop_connection()
+            self._drop_connection(target)
             raise NotServedDirectly(f"GET {url}: {exc}") from exc
         except (OSError, http.client.HTTPException) as exc:
-            self._drop_connection()
+            self._drop_connection(target)
             raise TransientError(f"GET {url}: {exc}") from exc
         complete = False
         try:
             status = response.status
             if status == 429 or status >= 500:
                 raise TransientError(f"GET {url}: HTTP {status}")
-            if status != 200:  # refused, missing, or a redirect elsewhere: the SDK knows
+            if status in _REDIRECTS and response.getheader("Location"):
+                response.read()  # the (small) body, so the connection can be reused
+                complete = True
+                return response.getheader("Location")
+            if status != 200:  # refused or missing: the SDK may know better
                 raise NotServedDirectly(f"GET {url}: HTTP {status}")
             path.parent.mkdir(parents=True, exist_ok=True)
             with open(path, "wb") as fh:
                 while block := response.read(_CHUNK):
                     fh.write(block)
             complete = True
+            return None
         except (OSError, http.client.HTTPException) as exc:  # the connection broke mid-body
             raise TransientError(f"GET {url}: {exc}") from exc
         finally:
             response.close()
             # an unread body would be taken for the next response on this connection
             if not complete or response.will_close:
-                self._drop_connection()
+                self._drop_connection(target)
 
     def _auth_header(self) -> str:
         token = base64.b64encode(f"api:{self._key}".encode()).decode("ascii")
         return f"Basic {token}"
 
-    def _connection(self) -> http.client.HTTPConnection:
-        """This thread's keep-alive connection to the API server."""
-        connection = getattr(self._local, "connection", None)
+    def _connection(self, target: Origin) -> http.client.HTTPConnection:
+        """This thread's keep-alive connection to ``target``."""
+        connections = self._thread_connections()
+        connection = connections.get(target)
         if connection is None:
-            assert self._origin is not None
-            scheme, host, port = self._origin
+            scheme, host, port = target
             factory = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
-            connection = self._local.connection = factory(host, port, timeout=_TIMEOUT_S)
+            connection = connections[target] = factory(host, port, timeout=_TIMEOUT_S)
             with self._lock:
                 self._open.add(connection)
         return connection
 
-    def _drop_connection(self) -> None:
-        connection = getattr(self._local, "connection", None)
+    def _drop_connection(self, target: Origin) -> None:
+        connection = self._thread_connections().pop(target, None)
         if connection is not None:
             connection.close()
-            self._local.connection = None
             with self._lock:
                 self._open.discard(connection)
+
+    def _thread_connections(self) -> dict[Origin, http.client.HTTPConnection]:
+        connections = getattr(self._local, "connections", None)
+        if connections is None:
+            connections = self._local.connections = {}
+        return connections
 
     def close(self) -> None:
         """Close every thread's connection (call once no fetch is running)."""
