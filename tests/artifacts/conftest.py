@@ -148,6 +148,15 @@ def files_outside(root: Path, since: float) -> list[str]:
 
 
 @pytest.fixture
+def server(wandb_server: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
+    """The W&B test server, the SDK pointed at it, WANDB_DIR and the working directory per test."""
+    monkeypatch.setenv("WANDB_DIR", str(tmp_path / "sdk"))
+    (tmp_path / "sdk").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return wandb_server.use(monkeypatch)
+
+
+@pytest.fixture
 def art() -> types.SimpleNamespace:
     """The helpers above, for test modules (conftest modules are not importable)."""
     return types.SimpleNamespace(

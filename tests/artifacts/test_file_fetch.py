@@ -15,14 +15,6 @@ PROJECT = "fetch"
 FILES = {"a.txt": b"A" * 10, "nested/dir/b.bin": bytes(range(256)) * 40, "empty": b""}
 
 
-@pytest.fixture
-def server(wandb_server: WandbServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> WandbServer:
-    monkeypatch.setenv("WANDB_DIR", str(tmp_path / "sdk"))
-    (tmp_path / "sdk").mkdir()
-    monkeypatch.chdir(tmp_path)
-    return wandb_server.use(monkeypatch)
-
-
 def _file_gets(server: WandbServer) -> int:
     return sum(
         1 for method, path, _ in server.requests if method == "GET" and path.startswith("/storage/files/")
@@ -66,27 +58,27 @@ def test_a_proxy_for_the_api_host_leaves_the_fetch_to_the_sdk(monkeypatch: pytes
 
 def test_files_come_straight_from_the_api_server(server: WandbServer, tmp_path: Path) -> None:
     seed_run(server, PROJECT, "direct", steps=3, files=FILES)
-    before = _file_gets(server)
+    before = server.file_downloads()
 
     report = download_run("direct", tmp_path / "out", project=PROJECT)
 
     got = _tree(tmp_path / "out")
     assert {name: got[name] for name in FILES} == FILES
     assert set(FILES) <= set(report.downloaded) and not report.failed
-    assert _file_gets(server) - before == len(report.downloaded)  # one request per file
+    assert server.file_downloads() - before == len(report.downloaded)  # one request per file
 
 
 def test_files_the_server_refuses_to_us_come_through_the_sdk(server: WandbServer, tmp_path: Path) -> None:
     seed_run(server, PROJECT, "refused", steps=3, files=FILES)
     server.faults.refuse_files_to_agents = (USER_AGENT,)
-    before = _file_gets(server)
+    before = server.file_downloads()
 
     report = download_run("refused", tmp_path / "out", project=PROJECT)
 
     got = _tree(tmp_path / "out")
     assert {name: got[name] for name in FILES} == FILES
     assert set(FILES) <= set(report.downloaded) and not report.failed and report.retries == 0
-    assert _file_gets(server) - before == 2 * len(report.downloaded)  # refused, then by the SDK
+    assert server.file_downloads() - before == 2 * len(report.downloaded)  # refused, then by the SDK
 
 
 def test_cloud_style_urls_send_the_key_to_the_api_and_follow_the_redirect_without_it(

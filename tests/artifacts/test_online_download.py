@@ -18,20 +18,6 @@ from wandb_server import WandbServer, seed_run
 PROJECT = "dl"
 
 
-@pytest.fixture
-def server(wandb_server: WandbServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> WandbServer:
-    monkeypatch.setenv("WANDB_DIR", str(tmp_path / "sdk"))
-    (tmp_path / "sdk").mkdir()
-    monkeypatch.chdir(tmp_path)
-    return wandb_server.use(monkeypatch)
-
-
-def _downloads(server: WandbServer) -> int:
-    return sum(
-        1 for method, path, _ in server.requests if method == "GET" and path.startswith("/storage/files/")
-    )
-
-
 def _history(path: Path) -> list[dict]:
     rows = json.loads((path / "metrics_history.json").read_text())
     return [{k: v for k, v in row.items() if k not in ("_runtime", "_timestamp")} for row in rows]
@@ -95,7 +81,7 @@ def test_rerun_skips_identical_files_and_replaces_changed_or_missing_ones(
     seed_run(server, PROJECT, "resume", steps=5, files=files)
     out = tmp_path / "out"
     download_run("resume", out, project=PROJECT)
-    total = _downloads(server)
+    total = server.file_downloads()
     mtimes = {n: (out / n).stat().st_mtime_ns for n in files}
     (out / "f0.bin").unlink()
     (out / "f1.bin").write_bytes(b"corrupted")
@@ -108,7 +94,7 @@ def test_rerun_skips_identical_files_and_replaces_changed_or_missing_ones(
     report = download_run("resume", out, project=PROJECT)
 
     assert sorted(report.downloaded) == ["f0.bin", "f1.bin"]
-    assert _downloads(server) - total == 2
+    assert server.file_downloads() - total == 2
     assert all((out / n).read_bytes() == d for n, d in files.items())
     assert all((out / n).stat().st_mtime_ns == mtimes[n] for n in files if n not in ("f0.bin", "f1.bin"))
     assert not (out / STAGING_DIR).exists()

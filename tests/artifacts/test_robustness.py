@@ -38,12 +38,6 @@ def server(wandb_server: WandbServer, monkeypatch: pytest.MonkeyPatch, tmp_path:
     return wandb_server.use(monkeypatch)
 
 
-def _downloads(server: WandbServer) -> int:
-    return sum(
-        1 for method, path, _ in server.requests if method == "GET" and path.startswith("/storage/files/")
-    )
-
-
 def test_5xx_and_dropped_connections_still_end_complete_and_identical(
     server: WandbServer, tmp_path: Path, art
 ) -> None:
@@ -78,7 +72,7 @@ def test_our_retries_take_over_when_the_sdk_gives_up(server: WandbServer, tmp_pa
 
 def _outage_on_first_download(server: WandbServer, seconds: float) -> None:
     deadline = time.time() + 60
-    while time.time() < deadline and not _downloads(server):
+    while time.time() < deadline and not server.file_downloads():
         time.sleep(0.002)
     server.faults.error_rate = 1.0
     time.sleep(seconds)
@@ -144,7 +138,7 @@ def test_a_killed_download_resumes_without_refetching_what_it_finished(
     assert set(report.skipped) >= present
     assert set(files) - present <= set(report.downloaded)
     assert not set(report.downloaded) & present
-    assert _downloads(server) - before == len(report.downloaded)
+    assert server.file_downloads() - before == len(report.downloaded)
     assert all((out / name).read_bytes() == data for name, data in files.items())
     assert not (out / STAGING_DIR).exists(), sorted(str(p) for p in (out / STAGING_DIR).rglob("*"))
 
@@ -167,9 +161,9 @@ def _kill_service_of(pid: int) -> None:
 
 def _settled_downloads(server: WandbServer) -> int:
     """The download count once requests already on the wire from the killed process landed."""
-    count = _downloads(server)
+    count = server.file_downloads()
     while True:
         time.sleep(0.5)
-        if _downloads(server) == count:
+        if server.file_downloads() == count:
             return count
-        count = _downloads(server)
+        count = server.file_downloads()

@@ -21,14 +21,6 @@ GRID = {
 }
 
 
-@pytest.fixture
-def server(wandb_server: WandbServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> WandbServer:
-    monkeypatch.setenv("WANDB_DIR", str(tmp_path / "sdk"))
-    (tmp_path / "sdk").mkdir()
-    monkeypatch.chdir(tmp_path)
-    return wandb_server.use(monkeypatch)
-
-
 def _run_sweep(
     server: WandbServer, trials: int, agent: bool = False
 ) -> tuple[str, dict[str, dict[str, Any]]]:

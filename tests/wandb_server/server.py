@@ -128,6 +128,12 @@ class WandbServer:
         """What the server recorded for a run (state, exitcode, config, summary, history, files)."""
         return self.storage.run(entity or self.entity, project, run_id)
 
+    def file_downloads(self) -> int:
+        """File downloads served or refused so far (``GET /storage/files/...``)."""
+        return sum(
+            1 for method, path, _ in self.requests if method == "GET" and path.startswith("/storage/files/")
+        )
+
     def note_unknown(self, typename: str, field: str) -> None:
         if (typename, field) not in self.unknown_fields:
             logger.warning("wandb test server: unknown GraphQL field %s.%s (answered null)", typename, field)
