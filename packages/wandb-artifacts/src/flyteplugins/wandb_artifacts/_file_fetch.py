@@ -9,7 +9,8 @@ the API key, HTTP basic auth with user ``api``; a redirect from there (to a sign
 is followed without it, and so is a file URL on any other origin: the key is only ever sent to
 the API server's own origin. Everything else goes through the SDK as before: non-HTTP URLs,
 an HTTP(S) proxy set for the host, TLS errors, refusals (401/403/404), too many redirects, and
-files on the API server when there is no API key to send (identity-token auth).
+files on the API server when there is no API key to send (identity-token auth). After a TLS
+error or a 401/403 from an origin, the fetcher stops trying that origin directly.
 """
 
 from __future__ import annotations
@@ -36,7 +37,16 @@ Origin = tuple[str, str, int]
 
 
 class NotServedDirectly(Exception):
-    """The API server would not hand this file out directly; the SDK should fetch it."""
+    """The server would not hand this file out directly; the SDK should fetch it."""
+
+
+class OriginRefused(NotServedDirectly):
+    """Nothing from this origin will be served directly (TLS failure, 401/403): later files
+    from it go straight to the SDK instead of failing here first, one by one."""
+
+    def __init__(self, refused: Origin, message: str) -> None:
+        super().__init__(message)
+        self.origin = refused
 
 
 def origin(url: str) -> Origin | None:
@@ -65,6 +75,7 @@ class FileFetcher:
         self._key = api_key or None
         self._local = threading.local()
         self._open: set[http.client.HTTPConnection] = set()  # every thread's, for close()
+        self._refused: set[Origin] = set()
         self._lock = threading.Lock()
 
     @classmethod
@@ -82,7 +93,7 @@ class FileFetcher:
     def fetches_directly(self, url: str) -> bool:
         """Whether a file at ``url`` is fetched here rather than by the SDK."""
         target = origin(url)
-        if target is None or _proxied(target):
+        if target is None or target in self._refused or _proxied(target):
             return False
         return target != self._origin or self._key is not None
 
@@ -94,6 +105,9 @@ class FileFetcher:
             try:
                 self._get(url, path)
                 return path
+            except OriginRefused as refused:
+                with self._lock:
+                    self._refused.add(refused.origin)
             except NotServedDirectly:
                 pass
         remote.download(root=str(root), replace=True).close()
@@ -124,7 +138,7 @@ class FileFetcher:
             response = connection.getresponse()
         except ssl.SSLError as exc:  # e.g. a private CA the SDK is configured for
             self._drop_connection(target)
-            raise NotServedDirectly(f"GET {url}: {exc}") from exc
+            raise OriginRefused(target, f"GET {url}: {exc}") from exc
         except (OSError, http.client.HTTPException) as exc:
             self._drop_connection(target)
             raise TransientError(f"GET {url}: {exc}") from exc
@@ -137,7 +151,9 @@ class FileFetcher:
                 response.read()  # the (small) body, so the connection can be reused
                 complete = True
                 return response.getheader("Location")
-            if status != 200:  # refused or missing: the SDK may know better
+            if status in (401, 403):
+                raise OriginRefused(target, f"GET {url}: HTTP {status}")
+            if status != 200:  # e.g. missing: the SDK may know better
                 raise NotServedDirectly(f"GET {url}: HTTP {status}")
             path.parent.mkdir(parents=True, exist_ok=True)
             with open(path, "wb") as fh:
