@@ -41,10 +41,6 @@ class Faults:
         self.reject_auth = False  # 401 for everything
         self.include_writes = False
         self.retry_after_s: float | None = 0.0  # Retry-After on 5xx; None lets the SDK back off
-        # file downloads answered 403 when the User-Agent starts with one of these
-        self.refuse_files_to_agents: tuple[str, ...] = ()
-        # storage answers 400 to a request with credentials (as S3 does for signed URLs)
-        self.refuse_authorized_storage = False
         self.seed: int | None = None
         self.injected.clear()
 

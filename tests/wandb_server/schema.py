@@ -122,7 +122,6 @@ class RunNode:
             chosen = [f for f in chosen if history.like(pattern, f.name)]
         items, start, more = runs_query.page(chosen, first, after)
         base = self._server.base_url
-        api_files = self._server.file_urls_on_api
         nodes = [
             {
                 "__typename": "File",
@@ -132,7 +131,7 @@ class RunNode:
                 "md5": f.md5,
                 "mimetype": "application/octet-stream",
                 "updatedAt": f.updated_at,
-                "url": f"{base}/files/{f.id}" if api_files else f"{base}/storage/files/{f.id}",
+                "url": f"{base}/storage/files/{f.id}",
                 "directUrl": f"{base}/storage/files/{f.id}",
             }
             for f in items

@@ -5,8 +5,6 @@ Routes (see README.md for how the SDK uses each one):
   POST /files/{entity}/{project}/{run}/file_stream      history/summary/console/exit code
   PUT  /storage/upload/{token}                          signed upload URL from createRunFiles
   GET  /storage/files/{file_id}                         download URL of a run file
-  GET  /files/{file_id}                                 with ``file_urls_on_api``: key required,
-                                                        302 to the storage URL on "localhost"
   POST /sdk/otel/...                                    SDK telemetry, accepted and dropped
 """
 
@@ -50,9 +48,6 @@ class WandbServer:
         self.requests: list[tuple[str, str, str]] = []  # (method, path, GraphQL operation)
         self.unknown_fields: set[tuple[str, str]] = set()
         self.crash_after_s: float | None = None  # runs silent this long read as "crashed"
-        # W&B cloud's file URLs: /files/... on the API server (key required), answered with a
-        # redirect to a signed storage URL on another origin ("localhost" for "127.0.0.1")
-        self.file_urls_on_api = False
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -130,9 +125,8 @@ class WandbServer:
 
     def file_downloads(self) -> int:
         """File downloads served or refused so far (``GET /storage/files/...``)."""
-        return sum(
-            1 for method, path, _ in self.requests if method == "GET" and path.startswith("/storage/files/")
-        )
+        gets = [path for method, path, _ in self.requests if method == "GET"]
+        return sum(1 for path in gets if path.startswith("/storage/files/"))
 
     def note_unknown(self, typename: str, field: str) -> None:
         if (typename, field) not in self.unknown_fields:
@@ -231,14 +225,6 @@ class _Handler(BaseHTTPRequestHandler):
             retry_after = state.faults.retry_after_s
             headers = {} if retry_after is None else {"Retry-After": f"{retry_after:g}"}
             return self._reply(state.faults.error_status(), {"error": "injected fault"}, headers)
-        if path.startswith("/storage/files/") and self._refused_agent():
-            return self._reply(403, {"error": "this client may not download files"})
-        if (
-            path.startswith("/storage/")
-            and state.faults.refuse_authorized_storage
-            and self.headers.get("Authorization")
-        ):
-            return self._reply(400, {"error": "only one auth mechanism allowed"})
         if not path.startswith("/storage/") and not path.startswith("/sdk/") and not self._authorized():
             return self._reply(401, {"errors": [{"message": "invalid api key"}]})
         try:
@@ -256,10 +242,6 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command == "GET":
             return False
         return path != "/graphql" or is_mutation or not self._from_public_api()
-
-    def _refused_agent(self) -> bool:
-        agent = self.headers.get("User-Agent", "")
-        return any(agent.startswith(prefix) for prefix in self.server_state.faults.refuse_files_to_agents)
 
     def _from_public_api(self) -> bool:
         return self.headers.get("User-Agent", "").startswith(PUBLIC_API_AGENT)
@@ -286,10 +268,6 @@ class _Handler(BaseHTTPRequestHandler):
             return self._upload(parts[2], body)
         if parts[:2] == ["storage", "files"] and self.command == "GET" and len(parts) == 3:
             return self._download(parts[2])
-        if parts[0] == "files" and self.command == "GET" and len(parts) == 2:
-            port = self.server.server_address[1]
-            signed = f"http://localhost:{port}/storage/files/{parts[1]}?signature=test"
-            return self._reply(302, {}, {"Location": signed})
         if parts[0] == "sdk":
             return self._reply(200, {})
         logger.warning("wandb test server: no route for %s %s", self.command, path)

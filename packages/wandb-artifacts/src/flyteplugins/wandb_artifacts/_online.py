@@ -11,12 +11,12 @@ from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import Any
 
+from ._api_sessions import ApiSessions, download_through
 from ._atomic import Staging, publish, write_json, write_json_array
-from ._file_fetch import FileFetcher
 from ._paths import HISTORY_FILE, SUMMARY_FILE, UnsafePathError, safe_destination
 from ._report import ProgressListener, RunReport, is_same_file, md5_base64
 from ._retry import DEFAULT_POLICY, RetryPolicy, TransientError, call_with_retry, is_transient
-from ._wandb_api import Target, fetch_run
+from ._wandb_api import Target, another_api, fetch_run
 
 logger = logging.getLogger(__name__)
 
@@ -39,13 +39,13 @@ class RunDownloader:
         self.api = api
         self.target = target
         self.pool = pool
-        self.fetcher = FileFetcher.for_api(api)
+        self.sessions = ApiSessions(api, lambda: another_api(api))
         self.listener = listener or ProgressListener()
         self.policy = policy
 
     def close(self) -> None:
-        """Release the connections the file fetches kept open."""
-        self.fetcher.close()
+        """Wait for the sessions still opening (call once no download is running)."""
+        self.sessions.close()
 
     def __enter__(self) -> RunDownloader:
         return self
@@ -84,7 +84,7 @@ class RunDownloader:
 
     def _fetch_file(self, staging: Staging, dest_dir: Path, remote: Any, report: RunReport) -> None:
         name = remote.name
-        status = _download_one(staging, dest_dir, remote, report, self.policy, self.fetcher)
+        status = _download_one(staging, dest_dir, remote, report, self.policy, self.sessions)
         if status == "rejected":
             logger.warning(
                 "W&B run %s: refused file name %r (%s)", report.run_id, name, report.rejected[name]
@@ -129,7 +129,7 @@ def _download_one(
     remote: Any,
     report: RunReport,
     policy: RetryPolicy,
-    fetcher: FileFetcher,
+    sessions: ApiSessions,
 ) -> str:
     """Fetch one remote file into place; returns its status and records it in ``report``."""
     name: str = remote.name
@@ -144,7 +144,7 @@ def _download_one(
         return "skipped"
     try:
         staged = call_with_retry(
-            lambda: _fetch_verified(staging, remote, size, md5, fetcher), policy, report.note_retry
+            lambda: _fetch_verified(staging, remote, size, md5, sessions), policy, report.note_retry
         )
         publish(staged, dest)
     except Exception as exc:
@@ -155,9 +155,11 @@ def _download_one(
     return "downloaded"
 
 
-def _fetch_verified(staging: Staging, remote: Any, size: int, md5: str | None, fetcher: FileFetcher) -> Path:
+def _fetch_verified(staging: Staging, remote: Any, size: int, md5: str | None, sessions: ApiSessions) -> Path:
     """Download into the staging area and check size and MD5 against W&B's record."""
-    staged = fetcher.fetch(remote, staging.downloads_dir())
+    scratch = staging.downloads_dir()
+    download_through(sessions.next(), remote, str(scratch))
+    staged = scratch.joinpath(*remote.name.split("/"))
     actual = staged.stat().st_size
     if actual != size or (md5 and md5_base64(staged) != md5):
         raise TransientError(

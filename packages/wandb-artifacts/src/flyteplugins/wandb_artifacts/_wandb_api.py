@@ -61,6 +61,13 @@ def make_api(base_url: str | None, policy: RetryPolicy = DEFAULT_POLICY) -> Any:
         raise RuntimeError(f"Could not connect to W&B at {shown}: {exc}") from exc
 
 
+def another_api(api: Any) -> Any:
+    """A further ``wandb.Api`` session on the same server as ``api`` (same credentials)."""
+    import wandb
+
+    return wandb.Api(overrides={"base_url": api.settings["base_url"]})
+
+
 def _import_quietly(module: str) -> None:
     with contextlib.suppress(Exception):
         importlib.import_module(module)

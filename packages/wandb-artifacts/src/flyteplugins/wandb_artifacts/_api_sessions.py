@@ -1,0 +1,80 @@
+"""Several ``wandb.Api`` sessions for file downloads.
+
+``File.download`` hands each transfer to the SDK's service process, which in our measurements
+moves about ten files at a time per ``wandb.Api`` session, however many threads ask: 280
+small files took 0.61 s through one session with 16, 32 or 64 threads, 0.31 s through two,
+0.25 s through four and 0.29 s through eight. Downloads are therefore spread over a few
+sessions (``File.download(api=...)``). The extra sessions open in the background while the
+first downloads start on the primary one; a session that fails to open is skipped.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+EXTRA_SESSIONS = 3
+
+
+class ApiSessions:
+    """The primary ``wandb.Api`` plus up to ``extra`` more, handed out in turn."""
+
+    def __init__(self, primary: Any, open_session: Callable[[], Any], extra: int = EXTRA_SESSIONS) -> None:
+        self._sessions = [primary]
+        self._turn = itertools.count()
+        self._lock = threading.Lock()
+        self._opener = threading.Thread(
+            target=self._open_extra, args=(open_session, extra), name="wandb-api-sessions", daemon=True
+        )
+        self._opener.start()
+
+    def _open_extra(self, open_session: Callable[[], Any], extra: int) -> None:
+        for _ in range(extra):
+            try:
+                session = open_session()
+            except Exception as exc:  # the primary session still serves every download
+                logger.info("Could not open an extra W&B API session: %s", exc)
+                return
+            with self._lock:
+                self._sessions.append(session)
+
+    def next(self) -> Any:
+        """The session for the next download."""
+        with self._lock:
+            return self._sessions[next(self._turn) % len(self._sessions)]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._sessions)
+
+    def close(self) -> None:
+        """Wait for the background opener (no download may start afterwards)."""
+        self._opener.join()
+
+
+def download_through(session: Any, remote: Any, root: str) -> None:
+    """``remote.download(root, replace=True)`` through ``session`` where the SDK allows it."""
+    if _takes_api(type(remote)):
+        remote.download(root=root, replace=True, api=session).close()
+    else:
+        remote.download(root=root, replace=True).close()
+
+
+_TAKES_API: dict[type, bool] = {}
+
+
+def _takes_api(file_type: type) -> bool:
+    takes = _TAKES_API.get(file_type)
+    if takes is None:
+        try:
+            takes = "api" in inspect.signature(file_type.download).parameters
+        except (TypeError, ValueError):
+            takes = False
+        _TAKES_API[file_type] = takes
+    return takes
