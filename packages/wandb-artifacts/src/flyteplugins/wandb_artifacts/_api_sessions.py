@@ -4,8 +4,9 @@
 moves about ten files at a time per ``wandb.Api`` session, however many threads ask: 280
 small files took 0.61 s through one session with 16, 32 or 64 threads, 0.31 s through two,
 0.25 s through four and 0.29 s through eight. Downloads are therefore spread over a few
-sessions (``File.download(api=...)``). The extra sessions open in the background while the
-first downloads start on the primary one; a session that fails to open is skipped.
+sessions (``File.download(api=...)``). The extra sessions open in the background, in
+parallel, while the first downloads start on the primary one; one that fails to open is
+skipped.
 """
 
 from __future__ import annotations
@@ -29,20 +30,20 @@ class ApiSessions:
         self._sessions = [primary]
         self._turn = itertools.count()
         self._lock = threading.Lock()
-        self._opener = threading.Thread(
-            target=self._open_extra, args=(open_session, extra), name="wandb-api-sessions", daemon=True
-        )
-        self._opener.start()
+        self._openers = [
+            threading.Thread(target=self._open_one, args=(open_session,), daemon=True) for _ in range(extra)
+        ]
+        for opener in self._openers:
+            opener.start()
 
-    def _open_extra(self, open_session: Callable[[], Any], extra: int) -> None:
-        for _ in range(extra):
-            try:
-                session = open_session()
-            except Exception as exc:  # the primary session still serves every download
-                logger.info("Could not open an extra W&B API session: %s", exc)
-                return
-            with self._lock:
-                self._sessions.append(session)
+    def _open_one(self, open_session: Callable[[], Any]) -> None:
+        try:
+            session = open_session()
+        except Exception as exc:  # the other sessions still serve every download
+            logger.info("Could not open an extra W&B API session: %s", exc)
+            return
+        with self._lock:
+            self._sessions.append(session)
 
     def next(self) -> Any:
         """The session for the next download."""
@@ -54,8 +55,9 @@ class ApiSessions:
             return len(self._sessions)
 
     def close(self) -> None:
-        """Wait for the background opener (no download may start afterwards)."""
-        self._opener.join()
+        """Wait for the sessions still opening (no download may start afterwards)."""
+        for opener in self._openers:
+            opener.join()
 
 
 def download_through(session: Any, remote: Any, root: str) -> None:
