@@ -66,7 +66,13 @@ class Row:
     target: str
     met: bool
     note: str = ""
+    on_median: bool = False  # for overheads: a difference of two timings, whose min is biased
 
     def ratio(self) -> float:
-        """reference / ours on the best figure: > 1 means ours is better (lower)."""
-        return self.reference.best / self.ours.best if self.ours.best else float("inf")
+        """reference / ours on the min (the median if ``on_median``): > 1 means ours is better."""
+        return ratio(self.reference, self.ours, self.on_median)
+
+
+def ratio(reference: Measured, ours: Measured, on_median: bool = False) -> float:
+    ref, our = (reference.median, ours.median) if on_median else (reference.best, ours.best)
+    return ref / our if our > 0 else float("inf")

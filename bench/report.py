@@ -26,7 +26,8 @@ def format_row(number: int, row: Row) -> str:
     return (
         f"[{number}] {row.scenario}: reference {_fmt(row.reference.best, row.unit)} "
         f"(median {_fmt(row.reference.median, row.unit)}), ours {_fmt(row.ours.best, row.unit)} "
-        f"(median {_fmt(row.ours.median, row.unit)}), ratio {row.ratio():.2f}x — target {row.target}: "
+        f"(median {_fmt(row.ours.median, row.unit)}), ratio {row.ratio():.2f}x"
+        f"{' on the medians' if row.on_median else ''} — target {row.target}: "
         f"{'met' if row.met else 'MISSED'}{'; ' + row.note if row.note else ''}"
     )
 
@@ -42,7 +43,8 @@ def table(rows: list[Row], numbers: list[int]) -> str:
             f"| {number} | {row.scenario} "
             f"| {_fmt(row.reference.best, row.unit)} / {_fmt(row.reference.median, row.unit)} "
             f"| {_fmt(row.ours.best, row.unit)} / {_fmt(row.ours.median, row.unit)} "
-            f"| {row.ratio():.2f}x | {row.target} | {'yes' if row.met else 'NO'} | {row.note} |"
+            f"| {row.ratio():.2f}x{' (median)' if row.on_median else ''} | {row.target} "
+            f"| {'yes' if row.met else 'NO'} | {row.note} |"
         )
     return "\n".join(lines)
 
@@ -53,7 +55,8 @@ def results_markdown(table_text: str, repeats: int) -> str:
         f"- machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
         f"- python {platform.python_version()}, flyte {version('flyte')}, wandb {version('wandb')}",
         "- reference: flyteplugins-wandb 2.12.1 in bench/.venv-reference (same flyte and wandb)",
-        f"- repeats per figure: {repeats}; ratio = reference / ours on the min (> 1: ours is better)",
+        f"- repeats per figure: {repeats}; ratio = reference / ours on the min (> 1: ours is better), on "
+        "the median for the overheads (marked): a difference of two timings, whose min is biased low",
     ]
     return (
         "# Benchmark results\n\nProduced by `uv run python bench/run.py`.\n\n"
