@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from importlib.metadata import distributions
 from pathlib import Path
 
@@ -116,4 +115,3 @@ def test_the_sdk_function_is_its_own_again_after_a_failed_start(
     with pytest.raises(Exception, match="bad/id"):
         run_local(bad_id)
     assert wandb.util.working_set is real
-    assert sys.modules["wandb.util"].working_set is real

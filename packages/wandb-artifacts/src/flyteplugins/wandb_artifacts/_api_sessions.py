@@ -11,6 +11,7 @@ skipped.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import itertools
 import logging
@@ -68,15 +69,11 @@ def download_through(session: Any, remote: Any, root: str) -> None:
         remote.download(root=root, replace=True).close()
 
 
-_TAKES_API: dict[type, bool] = {}
-
-
+@functools.cache
 def _takes_api(file_type: type) -> bool:
-    takes = _TAKES_API.get(file_type)
-    if takes is None:
-        try:
-            takes = "api" in inspect.signature(file_type.download).parameters
-        except (TypeError, ValueError):
-            takes = False
-        _TAKES_API[file_type] = takes
-    return takes
+    """Whether this SDK's ``File.download`` takes ``api=`` (older ones download through the
+    session that listed the file)."""
+    try:
+        return "api" in inspect.signature(file_type.download).parameters
+    except (TypeError, ValueError):
+        return False

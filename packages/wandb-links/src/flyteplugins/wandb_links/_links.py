@@ -13,7 +13,7 @@ from flyte import Link
 from flyteplugins.wandb_context import keys
 from flyteplugins.wandb_context._types import RankScope, RunMode
 
-from ._url import SAFE_HOSTS, URLS, build_url, build_url_for, safe_host
+from ._url import SAFE_HOSTS, URLS, build_url, build_url_for, remember, safe_host
 
 
 def default_run_id(run_name: str, action_name: str) -> str:
@@ -136,11 +136,10 @@ _DEFAULT_RUN_URLS_MAX = 8192
 
 
 def _default_run_url(host: str | None, entity: str, project: str, run_name: str, action_name: str) -> str:
-    if len(DEFAULT_RUN_URLS) >= _DEFAULT_RUN_URLS_MAX:
-        DEFAULT_RUN_URLS.clear()
     url = build_url(host, entity, project, "runs", default_run_id(run_name, action_name))
-    DEFAULT_RUN_URLS[host, entity, project, run_name, action_name] = url
-    return url
+    return remember(
+        DEFAULT_RUN_URLS, (host, entity, project, run_name, action_name), url, _DEFAULT_RUN_URLS_MAX
+    )
 
 
 def _distributed_link(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import cast
+from typing import TypeVar, cast
 from urllib.parse import quote, urlsplit
 
 DEFAULT_HOST = "https://wandb.ai"
@@ -11,6 +11,18 @@ DEFAULT_HOST = "https://wandb.ai"
 # Flyte renders links of remote tasks with placeholders such as ``{{.actionName}}`` that the
 # backend fills in later; they must reach it verbatim, not percent-encoded.
 _PLACEHOLDER = re.compile(r"(\{\{\s*\.[A-Za-z][A-Za-z0-9_]*\s*\}\})")
+
+
+K = TypeVar("K")
+
+
+def remember(cache: dict[K, str], key: K, value: str, limit: int) -> str:
+    """``cache[key] = value``; a cache holding ``limit`` entries is emptied first, so a flood
+    of distinct values cannot grow it without bound."""
+    if len(cache) >= limit:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 # Checked hosts by what was given; hot paths read ``SAFE_HOSTS[host]`` before calling safe_host.
@@ -23,10 +35,7 @@ def safe_host(host: str | None) -> str:
     network location; otherwise the default W&B host (never a ``javascript:`` or bare path)."""
     checked = SAFE_HOSTS.get(host)
     if checked is None:
-        if len(SAFE_HOSTS) >= _SAFE_HOSTS_MAX:
-            SAFE_HOSTS.clear()
-            SAFE_HOSTS.update({None: DEFAULT_HOST, "": DEFAULT_HOST})
-        checked = SAFE_HOSTS[host] = _check_host(host) if host else DEFAULT_HOST
+        checked = remember(SAFE_HOSTS, host, _check_host(host) if host else DEFAULT_HOST, _SAFE_HOSTS_MAX)
     return checked
 
 
@@ -51,9 +60,7 @@ def segment(value: str) -> str:
     """``value`` as one percent-encoded path segment (cached: the same names recur)."""
     encoded = _SEGMENTS.get(value)
     if encoded is None:
-        if len(_SEGMENTS) >= _SEGMENTS_MAX:
-            _SEGMENTS.clear()
-        encoded = _SEGMENTS[value] = _encode_segment(value)
+        encoded = remember(_SEGMENTS, value, _encode_segment(value), _SEGMENTS_MAX)
     return encoded
 
 
@@ -76,10 +83,8 @@ def build_url(host: str | None, *segments: str) -> str:
     key = (host, *segments)
     url = URLS.get(key)
     if url is None:
-        if len(URLS) >= _URLS_MAX:
-            URLS.clear()
         base = safe_host(host)
-        url = URLS[key] = base + "".join("/" + segment(s) for s in segments) if segments else base
+        url = remember(URLS, key, base + "".join("/" + segment(s) for s in segments), _URLS_MAX)
     return url
 
 
