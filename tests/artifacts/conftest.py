@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import random
+import struct
 import sys
+import time
 import types
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,7 +101,56 @@ def log_run(
         run.summary[key] = value
     run_dir = Path(run.dir).parent
     run.finish(exit_code=exit_code)
+    if run.settings.mode == "offline":
+        wait_for_log(run_dir)
     return LoggedRun(run_id, run_dir, rows, dict(files or {}), dict(summary or {}), dict(config or {}))
+
+
+_BLOCK = 32 * 1024
+_FULL, _FIRST, _MIDDLE, _LAST = 1, 2, 3, 4
+
+
+def encode_log(payloads: list[bytes]) -> bytes:
+    """A W&B record log holding ``payloads`` as records (header, 32 KiB blocks, chunks with
+    CRC-32), written independently of the reader under test."""
+    out = bytearray(b":W&B" + struct.pack("<HB", 0xBEE1, 0))
+    for payload in payloads:
+        first, rest = True, payload
+        while True:
+            left = _BLOCK - len(out) % _BLOCK
+            if left < 7:
+                out += b"\0" * left
+                left = _BLOCK
+            piece, rest = rest[: left - 7], rest[left - 7 :]
+            kind = (_FULL if not rest else _FIRST) if first else (_LAST if not rest else _MIDDLE)
+            crc = zlib.crc32(piece, zlib.crc32(bytes((kind,))))
+            out += struct.pack("<IHB", crc, len(piece), kind) + piece
+            first = False
+            if not rest:
+                break
+    return bytes(out)
+
+
+def log_copy(tmp_path: Path, run_id: str, data: bytes, label: str) -> Path:
+    """A run directory ``{tmp_path}/{label}/offline-run-...-{run_id}`` whose log is ``data``."""
+    run_dir = tmp_path / label / f"offline-run-20200101_000000-{run_id}"
+    run_dir.mkdir(parents=True)
+    (run_dir / f"run-{run_id}.wandb").write_bytes(data)
+    return run_dir
+
+
+def wait_for_log(run_dir: Path, timeout_s: float = 120.0) -> Path:
+    """Wait until wandb-core has written a finished run's record log to the end: ``run.finish()``
+    returns before that, so a test reading the log's bytes could otherwise see a stale file."""
+    from flyteplugins.wandb_artifacts import records
+    from flyteplugins.wandb_artifacts._settle import ends_with_exit, has_writer
+
+    log = records.record_log_path(run_dir)
+    deadline = time.monotonic() + timeout_s
+    while not (ends_with_exit(log) and not has_writer(log)):
+        assert time.monotonic() < deadline, f"wandb-core did not finish writing {log} in {timeout_s} s"
+        time.sleep(0.02)
+    return log
 
 
 @pytest.fixture(autouse=True)
@@ -164,6 +216,9 @@ def art() -> types.SimpleNamespace:
         sample_rows=sample_rows,
         sample_files=sample_files,
         log_run=log_run,
+        wait_for_log=wait_for_log,
+        encode_log=encode_log,
+        log_copy=log_copy,
         tree=tree,
         files_outside=files_outside,
         LoggedRun=LoggedRun,

@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 import wandb
+from click.testing import CliRunner, Result
 
+from flyteplugins.wandb_artifacts._atomic import STAGING_DIR
+from flyteplugins.wandb_artifacts.cli import wandb_group
 from wandb_server import WandbServer, seed_run
 
 FLYTE = str(Path(sys.executable).with_name("flyte"))
@@ -87,3 +90,106 @@ def test_failures_exit_non_zero_with_the_reason(server: WandbServer, tmp_path: P
     assert not (tmp_path / "escape.txt").exists()
     assert bad_arg.returncode == 2
     assert "ENTITY/PROJECT/RUN_ID" in bad_arg.stderr
+
+
+def _invoke(*args: str) -> Result:
+    """The command in this process (click's runner): fast, and a traceback would show up as
+    ``result.exception`` being something other than the SystemExit of a clean error."""
+    return CliRunner().invoke(wandb_group, list(args))
+
+
+def _records(run_id: str, rows: int) -> list[bytes]:
+    """Serialized records of a small finished run: run record, history rows, exit record."""
+    from wandb.proto import wandb_internal_pb2 as pb
+
+    def item(key: str, value: object) -> object:
+        return pb.HistoryItem(key=key, value_json=json.dumps(value))  # type: ignore[attr-defined]
+
+    out = [pb.Record(run=pb.RunRecord(run_id=run_id, project="p")).SerializeToString()]  # type: ignore[attr-defined]
+    for i in range(rows):
+        history = pb.HistoryRecord(item=[item("i", i), item("_step", i), item("pad", "x" * 200)])  # type: ignore[attr-defined]
+        out.append(pb.Record(history=history).SerializeToString())  # type: ignore[attr-defined]
+    out.append(pb.Record(exit=pb.RunExitRecord(exit_code=0)).SerializeToString())  # type: ignore[attr-defined]
+    return out
+
+
+def _user_error_cases(tmp_path: Path, art) -> dict[str, tuple[Path, str]]:
+    """name -> (RUN_DIR argument, what the error line must say)."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    not_a_run = tmp_path / "not-a-run"
+    not_a_run.mkdir()
+    (not_a_run / "notes.txt").write_text("hello")
+    parent = tmp_path / "wandb"
+    art.log_copy(parent.parent, "abc", art.encode_log(_records("abc", 1)), "wandb")
+    garbage = art.log_copy(tmp_path, "garb", art.encode_log([b"\x0a\x7fjunk"] * 3), "g")
+    not_a_log = art.log_copy(tmp_path, "nolog", b"hello, not a log at all", "n")
+    return {
+        "empty directory": (empty, "No W&B record log"),
+        "not a run": (not_a_run, "No W&B record log"),
+        "the wandb/ parent": (parent, "a W&B directory holding 1 run(s) (offline-run-20200101_000000-abc)"),
+        "garbage protobuf": (garbage, "3 undecodable record(s) skipped"),
+        "not a record log": (not_a_log, "is not a W&B record log"),
+    }
+
+
+def test_export_offline_user_errors_are_one_line_and_a_hint(tmp_path: Path, art) -> None:
+    for case, (run_dir, says) in _user_error_cases(tmp_path, art).items():
+        out = tmp_path / "out" / case.replace(" ", "-")
+
+        result = _invoke("export-offline", str(run_dir), "--out", str(out))
+
+        assert result.exit_code == 1, (case, result.output)
+        assert isinstance(result.exception, SystemExit), (case, result.exception)
+        assert "Traceback" not in result.output, case
+        errors = [line for line in result.output.splitlines() if line.startswith("Error: ")]
+        hints = [line for line in result.output.splitlines() if line.startswith("Hint: ")]
+        assert len(errors) == 1 and says in errors[0] and len(hints) == 1, (case, result.output)
+        assert not out.exists() and not (tmp_path / "out").exists(), case
+
+
+def test_a_planted_staging_link_is_an_error_naming_it(tmp_path: Path, art) -> None:
+    run_dir = art.log_copy(tmp_path, "lnk", art.encode_log(_records("lnk", 3)), "runs")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.me").write_bytes(b"mine")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / STAGING_DIR).symlink_to(outside)
+
+    result = _invoke("export-offline", str(run_dir), "--out", str(out))
+
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert f"Error: '{out / STAGING_DIR}' is a symlink" in result.output
+    assert [p.name for p in outside.iterdir()] == ["keep.me"]
+
+
+def test_a_partial_export_exits_non_zero_unless_allowed(tmp_path: Path, art) -> None:
+    log = art.encode_log(_records("part", 400))
+    run_dir = art.log_copy(tmp_path, "part", log[: len(log) // 2 + 3], "runs")
+
+    strict = _invoke("export-offline", str(run_dir), "--out", str(tmp_path / "strict"))
+    allowed = _invoke("export-offline", str(run_dir), "--out", str(tmp_path / "allowed"), "--allow-partial")
+
+    assert strict.exit_code == 1 and isinstance(strict.exception, SystemExit), strict.output
+    assert allowed.exit_code == 0, allowed.output
+    for result in (strict, allowed):
+        assert "partial" in result.stdout  # the summary table
+        assert "part: partial: damaged record log: truncated tail" in " ".join(result.output.split())
+    assert "--allow-partial" in strict.output
+    rows = json.loads((tmp_path / "strict" / "metrics_history.json").read_text())
+    assert 0 < len(rows) < 400 and [r["i"] for r in rows] == list(range(len(rows)))
+
+
+def test_a_fifo_in_the_run_is_refused_and_its_name_printed_as_text(tmp_path: Path, art) -> None:
+    run_dir = art.log_copy(tmp_path, "fifo", art.encode_log(_records("fifo", 2)), "runs")
+    (run_dir / "files").mkdir()
+    (run_dir / "files" / "ok.txt").write_bytes(b"ok")
+    os.mkfifo(run_dir / "files" / "[bold]pipe")  # would block a copy; and is rich markup
+
+    result = _invoke("export-offline", str(run_dir), "--out", str(tmp_path / "out"))
+
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "'[bold]pipe' (not a regular file" in " ".join(result.output.split())
+    assert (tmp_path / "out" / "ok.txt").read_bytes() == b"ok"
+    assert not (tmp_path / "out" / "[bold]pipe").exists()

@@ -11,7 +11,7 @@ import pytest
 import wandb
 
 from flyteplugins.wandb_artifacts import download_run, download_wandb_run_dir
-from flyteplugins.wandb_artifacts._atomic import STAGING_DIR
+from flyteplugins.wandb_artifacts._atomic import STAGING_DIR, staging_entry_name
 from flyteplugins.wandb_context import keys, wandb_config
 from wandb_server import WandbServer, seed_run
 
@@ -86,7 +86,7 @@ def test_rerun_skips_identical_files_and_replaces_changed_or_missing_ones(
     (out / "f0.bin").unlink()
     (out / "f1.bin").write_bytes(b"corrupted")
     # What a killed earlier download leaves behind: a scratch dir of a process that is gone.
-    leftover = out / STAGING_DIR / "999999999-deadbeef" / "x"
+    leftover = out / STAGING_DIR / staging_entry_name(pid=999_999_999) / "x"
     leftover.mkdir(parents=True)
     (leftover / "f2.bin").write_bytes(b"partial")
 

@@ -23,6 +23,22 @@ def test_hostile_names_are_refused(tmp_path: Path, name: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("d/" * 65 + "x", "nested deeper than 64 directories"),
+        ("d/" * 1_500 + "x", "nested deeper than 64 directories"),
+        (("n" * 200 + "/") * 6 + "x", "name is longer than 1024 bytes"),
+        ("\ud800.txt", "not encodable"),
+    ],
+)
+def test_too_deep_too_long_or_unencodable_names_are_refused(tmp_path: Path, name: str, reason: str) -> None:
+    with pytest.raises(UnsafePathError, match=reason) as refused:
+        safe_destination(tmp_path, name)
+    assert len(str(refused.value)) < 600  # the name is shown cut short
+    assert safe_destination(tmp_path, "d/" * 64 + "x").is_relative_to(tmp_path.resolve())
+
+
+@pytest.mark.parametrize(
     "name", ["a.txt", "media/images/x.png", "ünï code?.txt", "..dots..", "a//b", "x" * 255]
 )
 def test_ordinary_names_land_inside(tmp_path: Path, name: str) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from flyteplugins.wandb_artifacts import records
+from flyteplugins.wandb_artifacts._logfile import iter_record_payloads
 
 
 def test_round_trip_of_everything_a_run_records(wandb_offline: Path, art) -> None:
@@ -121,7 +122,9 @@ def test_crashed_run_has_no_exit_code_but_keeps_what_was_flushed(wandb_offline: 
         os._exit(9)
         """
     )
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=wandb_offline
+    )
     assert proc.returncode == 9, proc.stderr
 
     run = records.read_run("rec-crash", wandb_offline)
@@ -143,6 +146,9 @@ def test_truncated_log_reads_up_to_the_last_complete_record(wandb_offline: Path,
     assert 0 < len(partial.history) < 40
     assert partial.history == [{"i": i, "pad": "x" * 3000, "_step": i} for i in range(len(partial.history))]
     assert partial.exit_code is None
+    assert partial.damage.truncated_bytes > 0 and not partial.damage.corrupt_blocks
+    assert partial.partial is not None and "truncated tail" in partial.partial
+    assert records.read_run_dir(logged.run_dir).partial is None
 
 
 def test_corrupt_chunk_skips_its_block_only(wandb_offline: Path, art, tmp_path: Path) -> None:
@@ -153,8 +159,29 @@ def test_corrupt_chunk_skips_its_block_only(wandb_offline: Path, art, tmp_path: 
     copy.mkdir(parents=True)
     (copy / "run-rec-bad.wandb").write_bytes(bytes(data))
 
-    steps = [row["_step"] for row in records.read_run_dir(copy).history]
+    recorded = records.read_run_dir(copy)
+    steps = [row["_step"] for row in recorded.history]
     assert steps == sorted(steps) and steps[-1] == 59 and 0 < len(steps) < 60
+    assert recorded.damage.corrupt_blocks == 1 and recorded.damage.corrupt_bytes > 0
+    assert recorded.partial is not None and "1 corrupt block(s) skipped" in recorded.partial
+
+
+def test_undecodable_records_are_counted_and_a_log_of_nothing_else_is_an_error(
+    wandb_offline: Path, art, tmp_path: Path
+) -> None:
+    logged = art.log_run("rec-garbage", [{"i": i} for i in range(5)])
+    payloads = list(iter_record_payloads(records.record_log_path(logged.run_dir)))
+    garbage = b"\x0a\x7fjunk"
+    mixed = art.log_copy(tmp_path, "rec-garbage", art.encode_log([garbage, *payloads, garbage]), "mixed")
+    only = art.log_copy(tmp_path, "rec-garbage", art.encode_log([garbage] * 4), "only")
+
+    recorded = records.read_run_dir(mixed)
+
+    assert recorded.history == logged.expected_history()
+    assert recorded.damage.undecodable_records == 2 and recorded.exit_code == 0
+    assert recorded.partial == "damaged record log: 2 undecodable record(s) skipped"
+    with pytest.raises(records.RecordLogError, match=r"Nothing in .* is readable \(4 undecodable record"):
+        records.read_run_dir(only)
 
 
 def test_not_a_record_log_is_a_clear_error(tmp_path: Path) -> None:

@@ -5,17 +5,23 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from flyteplugins.wandb_artifacts import download_run, download_wandb_run_dir
 from flyteplugins.wandb_artifacts._atomic import STAGING_DIR
+from flyteplugins.wandb_artifacts._online import RunDownloader
+from flyteplugins.wandb_artifacts._retry import RetryPolicy
+from flyteplugins.wandb_artifacts._wandb_api import Target, make_api
 from wandb_server import WandbServer, seed_run
 
 PROJECT = "robust"
@@ -116,6 +122,7 @@ def test_a_killed_download_resumes_without_refetching_what_it_finished(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        cwd=tmp_path,
         # Its own wandb-core, not this process's (WANDB_SERVICE), so the kill takes it along.
         env={k: v for k, v in os.environ.items() if k != "WANDB_SERVICE"},
     )
@@ -167,3 +174,67 @@ def _settled_downloads(server: WandbServer) -> int:
         if server.file_downloads() == count:
             return count
         count = server.file_downloads()
+
+
+FAST = RetryPolicy(attempts=2, base_delay_s=0.01, max_delay_s=0.02)
+DEEP = "d/" * 1_500 + "deep.txt"
+
+
+def _download(server: WandbServer, run_id: str, out: Path) -> object:
+    """One run through ``RunDownloader`` with quick retries (a bad body fails every attempt)."""
+    api = make_api(None)
+    with (
+        ThreadPoolExecutor(8) as pool,
+        RunDownloader(api, Target(server.entity, PROJECT, None), pool, policy=FAST) as downloader,
+    ):
+        return downloader.download(run_id, out)
+
+
+def test_bad_bodies_and_deep_names_fail_cleanly_and_later_downloads_work(
+    server: WandbServer, tmp_path: Path, art
+) -> None:
+    files = {f"f{i}.bin": os.urandom(30_000 + i) for i in range(3)} | {"keep.txt": b"fine"}
+    seed_run(server, PROJECT, "bodies", steps=2, files=files)
+    server.add_file(server.entity, PROJECT, "bodies", DEEP, b"deep")
+    server.faults.body_faults = {"f0.bin": "truncate", "f1.bin": "cut", "f2.bin": "corrupt"}
+    out = tmp_path / "out"
+
+    report = _download(server, "bodies", out)
+
+    assert {name for name, _ in server.faults.injected} == {"GET f0.bin", "GET f1.bin", "GET f2.bin"}
+    assert set(report.failed) == {"f0.bin", "f1.bin", "f2.bin"}, report.problems()
+    for caught_by_our_check in ("f0.bin", "f2.bin"):  # the SDK itself notices only the cut one
+        assert "does not match W&B's record" in report.failed[caught_by_our_check]
+    assert "nested deeper than 64 directories" in report.rejected[DEEP]
+    assert len(report.problems()) < 2_000  # a hostile name is shown cut short
+    assert (out / "keep.txt").read_bytes() == b"fine"
+    assert not any((out / name).exists() for name in ("f0.bin", "f1.bin", "f2.bin", "d"))
+    assert not (out / STAGING_DIR).exists()
+
+    server.faults.body_faults = {}
+    again = _download(server, "bodies", out)
+
+    assert sorted(again.downloaded) == ["f0.bin", "f1.bin", "f2.bin"] and "keep.txt" in again.skipped
+    assert all((out / name).read_bytes() == data for name, data in files.items())
+    assert not (out / STAGING_DIR).exists()
+
+
+def test_a_symlinked_staging_dir_is_refused_and_what_it_points_to_is_untouched(
+    server: WandbServer, tmp_path: Path
+) -> None:
+    seed_run(server, PROJECT, "planted", steps=2, files={"a.txt": b"a"})
+    outside = tmp_path / "precious"
+    outside.mkdir()
+    (outside / "keep.me").write_bytes(b"mine")
+    (outside / f"{socket.gethostname()}_999999999_deadbeefdead").mkdir()  # looks like a dead leftover
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / STAGING_DIR).symlink_to(outside)
+
+    with pytest.raises(RuntimeError, match=re.escape(f"'{out / STAGING_DIR}' is a symlink")):
+        download_run("planted", out)
+
+    assert sorted(p.name for p in outside.iterdir()) == sorted(
+        ["keep.me", f"{socket.gethostname()}_999999999_deadbeefdead"]
+    )
+    assert not (out / "a.txt").exists()

@@ -105,7 +105,9 @@ def test_partial_failure_warns_and_total_failure_raises(
         (tmp_path / "all" / run_id).write_text("in the way")
     with pytest.raises(RuntimeError, match=rf"All 2 runs of W&B sweep {sweep_id} failed") as failed:
         download_wandb_sweep_dirs(sweep_id, str(tmp_path / "all"))
-    assert all(f"{run_id}: [Errno 17] File exists" in str(failed.value) for run_id in logged)
+    message = " ".join(str(failed.value).split())
+    for run_id in logged:
+        assert f"{run_id}: '{tmp_path / 'all' / run_id}' exists and is not a directory" in message
 
 
 def test_missing_sweep_names_entity_project_and_id(server: WandbServer, tmp_path: Path) -> None:

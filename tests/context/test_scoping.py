@@ -144,3 +144,63 @@ def test_same_scope_object_reentrant(factory, local_run) -> None:
         return out
 
     assert local_run(reenter) == ["again", "again", "gone"]
+
+
+SHARED = wandb_config(tags=["shared"], project="shared-proj")
+
+
+async def _under_shared(delay: float) -> dict[str, str]:
+    with SHARED:
+        inside = await reader_keys(delay)
+        with SHARED:  # nested re-entry of the same object inside a concurrent child
+            await asyncio.sleep(0)
+        return {**inside, "after_nested": _wandb_keys().get("wandb_tags", "<none>")}
+
+
+@env.task
+async def reader_keys(delay: float) -> dict[str, str]:
+    await asyncio.sleep(delay)
+    return _wandb_keys()
+
+
+@env.task
+async def shared_object_parent() -> list[dict[str, str]]:
+    seen = list(await asyncio.gather(_under_shared(0.02), _under_shared(0.0), _under_shared(0.01)))
+    seen.append(_wandb_keys())
+    return seen
+
+
+def test_one_scope_object_used_by_concurrent_children(local_run) -> None:
+    """One wandb_config object entered by several asyncio.gather children at once: each child
+    keeps its own scope state, and leaving restores exactly the keys that were there before."""
+    base = dict(wandb_config(project="base", run_mode="new"))
+    seen = local_run(shared_object_parent, custom_context=base)
+    inside = {**base, "wandb_project": "shared-proj", "wandb_tags": '["shared"]'}
+    assert seen[:3] == [{**inside, "after_nested": '["shared"]'}] * 3
+    assert seen[3] == base
+
+
+@env.task
+async def reads_object_context() -> list[str]:
+    run = get_wandb_context()
+    sweep = get_wandb_sweep_context()
+    assert run is not None and sweep is not None
+    inner = wandb_config(group="g")
+    with inner:
+        child = await child_sees()
+    return [
+        run.project or "",
+        str(run.tags),
+        sweep.method or "",
+        child.get("wandb_group", ""),
+        inner.run_mode,
+    ]
+
+
+def test_config_objects_go_straight_into_with_runcontext(local_run) -> None:
+    """The objects themselves (not dict copies) as custom_context, alone and merged."""
+    scope = wandb_config(project="direct", tags=["t"])
+    alone = flyte.with_runcontext(mode="local", custom_context=scope).run(child_sees).outputs()[0]
+    assert alone == dict(scope)
+    merged = {**scope, **wandb_sweep_config(method="grid")}
+    assert local_run(reads_object_context, custom_context=merged) == ["direct", "['t']", "grid", "g", "auto"]

@@ -58,6 +58,7 @@ def start_child_pod(work_dir: Path, report: Path, action: str) -> None:
     proc = subprocess.run(
         [sys.executable, str(HERE / "runs_pod.py"), str(spec_path)],
         env=env_vars,
+        cwd=work_dir,
         capture_output=True,
         text=True,
         timeout=120,

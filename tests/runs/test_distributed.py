@@ -171,6 +171,7 @@ def rank_results(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[i
         procs[rank] = subprocess.Popen(
             [sys.executable, str(HERE / "runs_rank_worker.py"), str(work)],
             env=_rank_env(rank, work),
+            cwd=work,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
@@ -253,6 +254,7 @@ def test_real_torchrun_on_cpu(tmp_path: Path) -> None:  # pragma: no cover - nee
     proc = subprocess.run(
         [*torchrun, str(HERE / "runs_rank_worker.py"), str(tmp_path)],
         env=env,
+        cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=300,

@@ -1,4 +1,5 @@
-"""A task that raises finishes its run as failed; a retried attempt continues the same run;
+"""A task that raises finishes its run as failed; a retried attempt continues the same run
+(offline and on a W&B server);
 ``wandb.init`` failing leaves the context as it was."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from runs_support import metrics, own_id, recorded, recorded_ids, run_local, wai
 from flyteplugins.wandb_artifacts.records import find_offline_run_dirs, read_run_dir
 from flyteplugins.wandb_context import current_custom_context, task_data
 from flyteplugins.wandb_runs import RUN_DATA_KEY, get_wandb_run, wandb_init
+from wandb_server import WandbServer
 
 env = flyte.TaskEnvironment("runs_failures")
 
@@ -138,6 +140,40 @@ def test_retried_attempt_continues_the_same_run(offline: Path) -> None:
     rec = recorded(out["run_id"], offline)
     assert (rec.segments, rec.exit_code) == (2, 0)
     assert [m["attempt"] for m in metrics(rec)] == [1, 2]
+
+
+ONLINE_ATTEMPTS: list[str] = []
+
+
+@wandb_init(project="retry-project")
+@env.task(retries=1)
+async def flaky_online() -> str:
+    run = get_wandb_run()
+    assert run is not None
+    ONLINE_ATTEMPTS.append(run.id)
+    run.log({"attempt": len(ONLINE_ATTEMPTS)})
+    if len(ONLINE_ATTEMPTS) == 1:
+        raise _boom("first attempt fails")
+    return run.id
+
+
+def test_retried_attempt_resumes_the_run_on_the_server(
+    wandb_server: WandbServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Offline record logs cannot show a resume; the server sees one run, continued."""
+    wandb_server.use(monkeypatch)
+    monkeypatch.setenv("WANDB_DIR", str(tmp_path))
+    ONLINE_ATTEMPTS.clear()
+    run_id = run_local(flaky_online)  # Flyte local mode retries the failed attempt
+    assert [run_id, run_id] == ONLINE_ATTEMPTS
+    assert [r.name for r in wandb_server.storage.runs_in(wandb_server.entity, "retry-project")] == [run_id]
+    # Both attempts asked whether the run exists (resume="allow"); the second continued its
+    # history where the first stopped instead of writing step 0 again.
+    assert wandb_server.graphql_operations().count("RunResumeStatus") == 2
+    run = wandb_server.get_run("retry-project", run_id)
+    assert run is not None
+    assert [(row["_step"], row["attempt"]) for row in run.history.rows()] == [(0, 1), (1, 2)]
+    assert (run.state, run.exitcode) == ("finished", 0)
 
 
 @wandb_init(run_mode="new", project="my-project", entity="my-team", id="bad/id")

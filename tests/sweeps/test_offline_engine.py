@@ -46,6 +46,7 @@ def test_grid_runs_every_point_exactly_once_then_stops(local_run, wandb_offline:
         assert t.metric_history == [expected + 1.0, expected]
 
 
+@pytest.mark.timeout(60)  # random and bayes never run out: an agent that ignored count would never end
 @pytest.mark.parametrize("method", ["random", "bayes"])
 def test_random_and_bayes_respect_count(method: str, local_run, wandb_offline: Path) -> None:
     sweep_id = make_sweep(
@@ -92,6 +93,7 @@ def test_maximize_puts_the_largest_metric_first(local_run, wandb_offline: Path) 
     assert [r.params["x"] for r in get_sweep_results(sweep_id)] == [5, 0, 2]
 
 
+@pytest.mark.timeout(120)
 def test_bayes_finds_a_good_trial_on_a_known_objective(local_run, wandb_offline: Path) -> None:
     sweep_id = make_sweep(
         local_run,
@@ -174,9 +176,15 @@ def test_plain_wandb_init_after_the_agent_gets_no_trial_parameters(local_run, wa
         run.finish()
 
 
-def test_run_cap_bounds_the_whole_sweep(local_run, wandb_offline: Path) -> None:
-    sweep_id = make_sweep(local_run, method="random", run_cap=3, parameters={"x": {"min": 0.0, "max": 1.0}})
-    run_sweep_agent(sweep_id, obj.quadratic, count=10)
+@pytest.mark.timeout(60)  # random never runs out: an agent that ignored run_cap would never end
+@pytest.mark.parametrize("method", ["grid", "random"])
+def test_run_cap_bounds_the_whole_sweep(method: str, local_run, wandb_offline: Path) -> None:
+    sweep_id = make_sweep(local_run, run_cap=3, **{**GRID_3x2, "method": method})  # 6 grid points
+    run_sweep_agent(sweep_id, obj.quadratic, count=2)  # count below the cap
+    assert len(trials(sweep_id)) == 2
+    run_sweep_agent(sweep_id, obj.quadratic)  # no count: the cap stops the agent, not the grid
+    assert len(trials(sweep_id)) == 3
+    run_sweep_agent(sweep_id, obj.quadratic, count=5)
     assert len(trials(sweep_id)) == 3
 
 
@@ -235,7 +243,10 @@ def test_offline_sweep_without_the_engine_says_how_to_install_it(
 def test_a_trial_whose_agent_process_died_is_marked_crashed(local_run, wandb_offline: Path) -> None:
     sweep_id = make_sweep(local_run, **GRID_3x2)
     gone = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        cwd=wandb_offline,
     )
     dead_pid = int(gone.stdout)
     store = SweepStore(sweep_id)

@@ -22,7 +22,7 @@ from sweep_helpers import make_sweep
 from flyteplugins.wandb_artifacts.records import read_run
 from flyteplugins.wandb_context import get_wandb_context, wandb_config, wandb_sweep_config
 from flyteplugins.wandb_runs import wandb_init
-from flyteplugins.wandb_sweeps import get_wandb_sweep_id, wandb_sweep
+from flyteplugins.wandb_sweeps import get_wandb_sweep_id, run_sweep_agent, wandb_sweep
 from flyteplugins.wandb_sweeps._local import SweepStore
 
 env = flyte.TaskEnvironment("sweeps-parallel")
@@ -39,7 +39,7 @@ GRID_12 = {
 def threaded_agent(sweep_id: str) -> str:
     """A sync task: Flyte runs it on a worker thread, so two of these run at the same time."""
     assert get_wandb_sweep_id() == sweep_id
-    wandb.agent(sweep_id, function=obj.slow_quadratic)  # served by run_sweep_agent in sweep tasks
+    wandb.agent(sweep_id, function=obj.quadratic_once_two_agents_claimed)  # served by run_sweep_agent
     return sweep_id
 
 
@@ -69,16 +69,12 @@ def test_two_agent_tasks_in_one_local_run_never_repeat_a_grid_point(local_run, w
 
 _AGENT_SCRIPT = textwrap.dedent(
     """
-    import pathlib, sys, time
+    import sys
     sys.path.insert(0, {tests!r})
     import sweep_objectives
     from flyteplugins.wandb_sweeps import run_sweep_agent
 
-    ready = pathlib.Path(sys.argv[2])
-    ready.joinpath(sys.argv[3]).touch()
-    while len(list(ready.iterdir())) < 2:  # start together with the other agent
-        time.sleep(0.05)
-    run_sweep_agent(sys.argv[1], sweep_objectives.slow_quadratic)
+    run_sweep_agent(sys.argv[1], sweep_objectives.quadratic_once_two_agents_claimed)
     """
 )
 
@@ -89,13 +85,17 @@ def test_two_agent_processes_never_repeat_a_grid_point(
     sweep_id = make_sweep(local_run, **GRID_12)
     script = tmp_path / "agent.py"
     script.write_text(_AGENT_SCRIPT.format(tests=str(Path(__file__).parent)))
-    ready = tmp_path / "ready"
-    ready.mkdir()
     procs = [
-        subprocess.Popen([sys.executable, str(script), sweep_id, str(ready), str(i)], env=dict(os.environ))
-        for i in range(2)
+        subprocess.Popen([sys.executable, str(script), sweep_id], env=dict(os.environ), cwd=tmp_path)
+        for _ in range(2)
     ]
-    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    try:
+        assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
 
     trials = assert_grid_covered_once(sweep_id)
     assert {t.pid for t in trials} == {p.pid for p in procs}
@@ -133,6 +133,7 @@ async def run_parallel_sweep(num_agents: int = 2, trials_per_agent: int = 5) -> 
     return sweep_id
 
 
+@pytest.mark.timeout(120)  # random never runs out: an agent that ignored count would never end
 def test_documented_parallel_pattern_works_offline(local_run, wandb_offline: Path) -> None:
     context = {
         **wandb_config(project="my-project", entity="my-team", mode="offline"),
@@ -159,6 +160,32 @@ def test_documented_parallel_pattern_works_offline(local_run, wandb_offline: Pat
         assert 0.0001 <= recorded.config["learning_rate"] <= 0.1
         assert recorded.summary["loss"] == recorded.config["learning_rate"] * recorded.config["batch_size"]
     assert wandb.agent is original_agent  # the routing ends with the sweep tasks
+
+
+@pytest.mark.timeout(60)
+def test_grid_agents_run_exactly_count_trials_of_a_larger_grid(local_run, wandb_offline: Path) -> None:
+    grid = {"learning_rate": {"values": [0.1, 0.2, 0.3]}, "batch_size": {"values": [16, 32]}}
+    context = {
+        **wandb_config(project="counted"),
+        **wandb_sweep_config(method="grid", metric={"name": "loss"}, parameters=grid),
+    }
+
+    def grid_points() -> set:
+        trials = SweepStore(sweep_id).read_trials()
+        assert all(t.state == "finished" for t in trials)
+        points = [(t.values()["learning_rate"], t.values()["batch_size"]) for t in trials]
+        assert len(points) == len(set(points))
+        return set(points)
+
+    # Two agent tasks with count=2 each: 4 of the 6 grid points, 2 per agent.
+    sweep_id = local_run(run_parallel_sweep, num_agents=2, trials_per_agent=2, custom_context=context)
+    assert sorted(Counter(t.agent for t in SweepStore(sweep_id).read_trials()).values()) == [2, 2]
+    first = grid_points()
+    assert len(first) == 4
+    # One more agent, outside any task, with count=1: exactly one more point.
+    run_sweep_agent(sweep_id, objective, count=1)
+    after = grid_points()
+    assert len(after) == 5 and first < after
 
 
 @wandb_sweep(download_logs=True)

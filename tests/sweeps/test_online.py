@@ -76,6 +76,7 @@ def server(wandb_server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     return wandb_server.use(monkeypatch)
 
 
+@pytest.mark.timeout(120)  # ~5 s a trial online; an agent that ignored count would run the whole grid
 def test_parallel_agent_tasks_complete_n_times_count_trials_of_one_sweep(
     server, local_run, tmp_path: Path
 ) -> None:
@@ -147,6 +148,7 @@ def test_offline_sweep_runs_sync_later_with_wandb_sync(
     sync = subprocess.run(
         [sys.executable, "-m", "wandb", "sync", str(trial.run_dirs[0])],
         env=dict(os.environ),
+        cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=120,

@@ -1,4 +1,5 @@
-"""Per-test fault injection: latency, 5xx answers, dropped connections, rejected auth.
+"""Per-test fault injection: latency, 5xx answers, dropped connections, rejected auth, and
+bad file bodies (``body_faults``: a file served truncated, cut off mid-transfer, or corrupted).
 
 Faults hit *reads* (GraphQL queries other than the handful ``wandb.init`` itself sends, and
 file downloads) so that seeding a run stays reliable; ``include_writes=True`` extends them
@@ -10,6 +11,8 @@ from __future__ import annotations
 import random
 import threading
 from enum import Enum
+
+BODY_FAULTS = ("truncate", "cut", "corrupt")
 
 
 class Verdict(Enum):
@@ -40,6 +43,11 @@ class Faults:
         self.drop_rate = 0.0  # fraction of requests whose connection is closed unanswered
         self.reject_auth = False  # 401 for everything
         self.include_writes = False
+        # run file name -> how its downloads go wrong, every time until removed:
+        #   "truncate": a complete answer whose body is the first half of the file
+        #   "cut": Content-Length of the whole file, half of it sent, then the connection closes
+        #   "corrupt": the right length, but bytes in the middle flipped
+        self.body_faults: dict[str, str] = {}
         self.retry_after_s: float | None = 0.0  # Retry-After on 5xx; None lets the SDK back off
         self.seed: int | None = None
         self.injected.clear()
@@ -59,6 +67,16 @@ class Faults:
         if draw < self.drop_rate + self.error_rate:
             return self._record(what, Verdict.ERROR)
         return Verdict.PASS
+
+    def body_fault(self, name: str) -> str | None:
+        """How the download of run file ``name`` goes wrong (recorded in ``injected``), if at all."""
+        fault = self.body_faults.get(name)
+        if fault is not None:
+            if fault not in BODY_FAULTS:
+                raise ValueError(f"unknown body fault {fault!r} for {name!r}; use one of {BODY_FAULTS}")
+            with self._lock:
+                self.injected.append((f"GET {name}", fault))
+        return fault
 
     def error_status(self) -> int:
         with self._lock:

@@ -287,11 +287,24 @@ class _Handler(BaseHTTPRequestHandler):
         if found is None:
             return self._reply(404, {"error": "no such file"})
         data = found[1].path.read_bytes()
+        fault = self.server_state.faults.body_fault(found[1].name)
+        length = len(data)
+        if fault == "truncate":
+            data = data[: len(data) // 2]
+            length = len(data)
+        elif fault == "cut":
+            data = data[: len(data) // 2]
+        elif fault == "corrupt" and data:
+            middle = len(data) // 2
+            data = data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :]
         self.send_response(200)
         self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Content-Length", str(length))
         self.end_headers()
         self.wfile.write(data)
+        if fault == "cut":
+            self.wfile.flush()
+            self.close_connection = True
 
     def _reply(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(payload).encode()

@@ -99,13 +99,13 @@ def test_resuming_a_finished_run_reopens_it_and_appends(server: WandbServer) -> 
     assert server.run_state("proj", "again") == "finished"
 
 
-def test_a_killed_process_leaves_a_run_that_reads_as_crashed(server: WandbServer) -> None:
+def test_a_killed_process_leaves_a_run_that_reads_as_crashed(server: WandbServer, tmp_path: Path) -> None:
     script = (
         "import os, signal, wandb\n"
         "wandb.init(project='proj', id='killed')\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", script], env=dict(os.environ), timeout=60)
+    proc = subprocess.run([sys.executable, "-c", script], env=dict(os.environ), timeout=60, cwd=tmp_path)
     assert proc.returncode == -signal.SIGKILL
     assert server.run_state("proj", "killed") == "running"
     server.crash_after_s = 0.2

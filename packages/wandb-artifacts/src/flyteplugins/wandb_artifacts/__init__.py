@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._errors import LocalRunNotFoundError, PartialExportWarning, UnsafeTargetError
 from ._report import ProgressListener, RunReport
 from ._run_dir import download_run, download_wandb_run_dir, export_offline_run
 from ._sweep_dirs import download_sweep, download_wandb_sweep_dirs
@@ -27,8 +28,11 @@ if TYPE_CHECKING:
 _TRACED = frozenset({"download_wandb_run_logs", "download_wandb_sweep_logs"})
 
 __all__ = [
+    "LocalRunNotFoundError",
+    "PartialExportWarning",
     "ProgressListener",
     "RunReport",
+    "UnsafeTargetError",
     "__version__",
     "download_run",
     "download_sweep",

@@ -1,33 +1,61 @@
 """Atomic writes: everything is written in a private staging directory inside the target
-and renamed into place when complete, so a reader never sees a partial file."""
+and renamed into place when complete, so a reader never sees a partial file.
+
+The staging area is ``{target}/.wandb-download-partial/{host}_{pid}_{random}``: one directory
+per process and download. Nothing found there is trusted. The base directory must be a real
+directory (a symlink or file there is refused, naming it); leftovers are removed only when
+they carry our naming, this host's name and the pid of a process that is no longer alive
+here. Another host's entries (a target on a shared file system) are left alone, since
+their process may be alive; so is anything not named by us.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
-import shutil
+import re
+import socket
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from ._fs import own_dir, remove_tree, replace_into
 from ._paths import STAGING_DIR
+
+logger = logging.getLogger(__name__)
+
+_ENTRY_NAME = re.compile(r"(?P<host>[A-Za-z0-9.-]{1,63})_(?P<pid>[0-9]{1,10})_(?P<rand>[0-9a-f]{12})")
+
+
+def _host_tag() -> str:
+    """This host's name as it appears in staging names: ``[A-Za-z0-9.-]``, at most 63 chars."""
+    tag = re.sub(r"[^A-Za-z0-9.-]", "-", socket.gethostname())[:63]
+    return tag or "localhost"
+
+
+HOST_TAG = _host_tag()
+
+
+def staging_entry_name(host: str = HOST_TAG, pid: int | None = None) -> str:
+    """A new staging directory name: ``{host}_{pid}_{12 hex digits}``."""
+    return f"{host}_{os.getpid() if pid is None else pid}_{uuid.uuid4().hex[:12]}"
 
 
 class Staging:
-    """A per-process scratch directory ``{target}/.wandb-download-partial/{pid}-{rand}``.
+    """This process's scratch directory inside ``target`` (see the module doc).
 
-    Leftovers of crashed processes are removed on creation; :meth:`close` removes this one.
+    Dead leftovers of this host are removed on creation; :meth:`close` removes this one.
     """
 
     def __init__(self, target: Path) -> None:
         self.target = target.resolve()
-        self.base = self.target / STAGING_DIR
-        self.base.mkdir(parents=True, exist_ok=True)
-        _remove_dead_leftovers(self.base)
-        self.path = self.base / f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
-        self.path.mkdir()
+        self.base = own_dir(self.target / STAGING_DIR)
+        reap_dead_leftovers(self.base)
+        self.path = self.base / staging_entry_name()
+        os.mkdir(self.path, 0o700)
 
     def downloads_dir(self) -> Path:
         """The directory downloads land in under their own (unique per run) names; one for
@@ -36,13 +64,19 @@ class Staging:
         path.mkdir(exist_ok=True)
         return path
 
-    def scratch_file(self, name: str) -> Path:
-        return self.path / f"{uuid.uuid4().hex[:12]}-{name}"
+    def scratch_file(self) -> Path:
+        return self.path / f"{uuid.uuid4().hex}.part"
+
+    def publish(self, staged: Path, dest: Path) -> None:
+        """Move a completed staged file to ``dest`` inside the target (atomic on one file
+        system), never through a symlink (:class:`UnsafePathError` if one is on the way)."""
+        replace_into(self.target, dest.relative_to(self.target).parts, staged)
 
     def close(self) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
         with contextlib.suppress(OSError):
-            self.base.rmdir()
+            remove_tree(self.path)
+        with contextlib.suppress(OSError):
+            os.rmdir(self.base)
 
     def __enter__(self) -> Staging:
         return self
@@ -51,41 +85,46 @@ class Staging:
         self.close()
 
 
-def _remove_dead_leftovers(base: Path) -> None:
-    for entry in base.iterdir():
-        pid_text = entry.name.split("-", 1)[0]
-        if pid_text.isdigit() and _pid_alive(int(pid_text)):
+def reap_dead_leftovers(base: Path) -> None:
+    """Remove the staging directories of dead processes of this host (never following links)."""
+    with os.scandir(base) as entries:
+        names = [entry.name for entry in entries]
+    for name in names:
+        match = _ENTRY_NAME.fullmatch(name)
+        if match is None:
             continue
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry, ignore_errors=True)
-        else:
-            entry.unlink(missing_ok=True)
+        if match["host"] != HOST_TAG:
+            logger.debug(
+                "Leaving %s alone: staging of host %s, which may be alive", base / name, match["host"]
+            )
+            continue
+        pid = int(match["pid"])
+        if pid == os.getpid() or _pid_alive(pid):
+            continue
+        try:
+            remove_tree(base / name)
+        except OSError as exc:
+            logger.warning("Could not remove the leftover download scratch %s: %s", base / name, exc)
 
 
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):  # overflow: no process can have that pid
         return False
     except PermissionError:
         return True
     return True
 
 
-def publish(staged: Path, dest: Path) -> None:
-    """Move a completed staged file to its destination (atomic on one filesystem)."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(staged, dest)
-
-
 @contextlib.contextmanager
 def atomic_text(staging: Staging, dest: Path) -> Iterator[IO[str]]:
     """Write a text file that appears at ``dest`` only if the block completes."""
-    tmp = staging.scratch_file(dest.name)
+    tmp = staging.scratch_file()
     try:
         with open(tmp, "w", encoding="utf-8") as fh:
             yield fh
-        publish(tmp, dest)
+        staging.publish(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
 

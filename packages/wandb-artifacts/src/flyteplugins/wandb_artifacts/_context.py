@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from flyteplugins.wandb_context import current_custom_context, get_wandb_context, keys
+from flyteplugins.wandb_context import current_custom_context, get_wandb_context, hosts, keys, modes
 
 from . import records
-
-_OFFLINE_MODES = frozenset({"offline", "dryrun"})
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Entity, project, host and mode from ``wandb_config(...)``, overridable per call."""
+    """Entity, project, host and mode from ``wandb_config(...)``, overridable per call.
+
+    ``from_context`` raises ``ValueError`` for a host that breaks the plugin's host rule."""
 
     entity: str | None = None
     project: str | None = None
     host: str | None = None
     mode: str | None = None
     wandb_dir: str | None = None
+    wandb_settings: Any = None
 
     @classmethod
     def from_context(
@@ -30,19 +31,27 @@ class Settings:
         ctx = get_wandb_context()
         kwargs = (ctx.kwargs if ctx else None) or {}
         run_dir = kwargs.get("dir")
+        host = host or (ctx.host if ctx else None)
+        hosts.normalize_host(host)  # a bad host is refused in every mode, as runs refuse it
         return cls(
             entity=entity or (ctx.entity if ctx else None),
             project=project or (ctx.project if ctx else None),
-            host=host or (ctx.host if ctx else None),
+            host=host,
             mode=ctx.mode if ctx else None,
             wandb_dir=run_dir if isinstance(run_dir, str) else None,
+            wandb_settings=kwargs.get("settings"),
         )
 
     @property
     def offline_requested(self) -> bool:
-        """``mode="offline"`` in context, or ``WANDB_MODE=offline`` for the SDK."""
-        mode = self.mode or os.environ.get("WANDB_MODE")
-        return (mode or "").lower() in _OFFLINE_MODES
+        """No server may be contacted: the run's mode (the plugin's one mode rule, from
+        ``wandb_config(mode=..., settings=...)``, else ``WANDB_MODE``) is offline or disabled.
+        A download then exports the local run directory; a disabled run has none to export.
+
+        Raises:
+            ValueError: the mode is not one the W&B SDK accepts.
+        """
+        return modes.effective_mode(self.mode, self.wandb_settings) in modes.NO_SERVER_MODES
 
 
 def context_run_id() -> str:

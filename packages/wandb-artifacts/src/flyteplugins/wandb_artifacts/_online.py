@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from ._api_sessions import ApiSessions, download_through
-from ._atomic import Staging, publish, write_json, write_json_array
-from ._paths import HISTORY_FILE, SUMMARY_FILE, UnsafePathError, safe_destination
+from ._atomic import Staging, write_json, write_json_array
+from ._fs import make_dirs, remove_created
+from ._paths import HISTORY_FILE, SUMMARY_FILE, UnsafePathError, safe_destination, shown_name
 from ._report import ProgressListener, RunReport, is_same_file, md5_base64
 from ._retry import DEFAULT_POLICY, RetryPolicy, TransientError, call_with_retry, is_transient
 from ._wandb_api import Target, another_api, fetch_run
@@ -59,7 +60,16 @@ class RunDownloader:
         if run is None:
             run = fetch_run(self.api, self.target, run_id, self.policy)
         dest = dest.expanduser().resolve()  # wandb-core writes files; it has its own cwd
-        dest.mkdir(parents=True, exist_ok=True)
+        created = make_dirs(dest)
+        try:
+            report = self._download_into(run, run_id, dest, include_history)
+        except BaseException:
+            remove_created(created)  # no empty target left behind by a failure
+            raise
+        self.listener.run_finished(report)
+        return report
+
+    def _download_into(self, run: Any, run_id: str, dest: Path, include_history: bool) -> RunReport:
         report = RunReport(run_id=run_id, path=str(dest), source="online")
         with Staging(dest) as staging:
             # The file listing and the files go to the pool; summary and history are
@@ -73,7 +83,6 @@ class RunDownloader:
             finally:
                 for future in files_done.result():
                     future.result()
-        self.listener.run_finished(report)
         return report
 
     def _fetch_files(self, run: Any, staging: Staging, dest: Path, report: RunReport) -> list[Future[None]]:
@@ -87,7 +96,10 @@ class RunDownloader:
         status = _download_one(staging, dest_dir, remote, report, self.policy, self.sessions)
         if status == "rejected":
             logger.warning(
-                "W&B run %s: refused file name %r (%s)", report.run_id, name, report.rejected[name]
+                "W&B run %s: refused file name %s (%s)",
+                report.run_id,
+                shown_name(name),
+                report.rejected[name],
             )
         self.listener.file_done(report.run_id, name, status, int(remote.size or 0))
 
@@ -146,7 +158,10 @@ def _download_one(
         staged = call_with_retry(
             lambda: _fetch_verified(staging, remote, size, md5, sessions), policy, report.note_retry
         )
-        publish(staged, dest)
+        staging.publish(staged, dest)
+    except UnsafePathError as err:  # a symlink planted on the way since the name was checked
+        report.rejected[name] = err.reason
+        return "rejected"
     except Exception as exc:
         report.failed[name] = f"{type(exc).__name__}: {exc}"
         return "failed"
@@ -163,6 +178,7 @@ def _fetch_verified(staging: Staging, remote: Any, size: int, md5: str | None, s
     actual = staged.stat().st_size
     if actual != size or (md5 and md5_base64(staged) != md5):
         raise TransientError(
-            f"{remote.name}: downloaded {actual} bytes not matching W&B's size/MD5; retrying"
+            f"{shown_name(remote.name)}: the download ({actual} bytes) does not match W&B's record of "
+            f"the file ({size} bytes, MD5 {md5}): truncated or corrupted in transfer"
         )
     return staged

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from ._paths import shown_name
+
 Source = Literal["online", "offline"]
 
 
@@ -27,6 +29,9 @@ class RunReport:
     history_rows: int | None = None
     retries: int = 0
     error: str | None = None
+    # Why the export holds only part of the run (a damaged record log, or one still being
+    # written); None when it is the whole run. Files and rows that were written are complete.
+    partial: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def note_retry(self, *_: object) -> None:
@@ -36,18 +41,28 @@ class RunReport:
 
     @property
     def ok(self) -> bool:
-        """True when every file and the summary/history were written (rejected names aside)."""
+        """True when every file and the summary/history were written (rejected names aside;
+        a ``partial`` export is ``ok``: it wrote everything that could be read)."""
         return self.error is None and not self.failed
+
+    @property
+    def complete(self) -> bool:
+        """``ok``, no refused names and not ``partial``: the whole run is there."""
+        return self.ok and not self.rejected and self.partial is None
 
     def problems(self) -> str:
         """One line naming what went wrong, for warnings and error messages."""
         parts = []
         if self.error:
             parts.append(self.error)
+        if self.partial:
+            parts.append(f"partial: {self.partial}")
         if self.failed:
             parts.append("failed files: " + "; ".join(f"{n} ({e})" for n, e in self.failed.items()))
         if self.rejected:
-            parts.append("refused names: " + "; ".join(f"{n!r} ({e})" for n, e in self.rejected.items()))
+            parts.append(
+                "refused names: " + "; ".join(f"{shown_name(n)} ({e})" for n, e in self.rejected.items())
+            )
         return " | ".join(parts)
 
 

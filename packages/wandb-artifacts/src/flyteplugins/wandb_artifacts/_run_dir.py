@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ._context import Settings, context_run_id, local_only_run
+from ._errors import PartialExportWarning
 from ._offline import export_offline
 from ._online import RunDownloader
 from ._paths import check_id, default_run_path
@@ -44,6 +45,10 @@ def download_wandb_run_dir(
     Returns:
         The directory, as a string.
 
+    An offline run whose record log is damaged or still being written is exported as far as
+    it can be read, with a :class:`PartialExportWarning` naming the run and what was skipped
+    (make it an error with ``warnings.simplefilter("error", PartialExportWarning)``).
+
     Raises:
         RuntimeError: run id, entity or project missing, authentication failed, the run does
             not exist, or some files could not be downloaded (the rest are in place).
@@ -63,6 +68,17 @@ def export_offline_run(
     ``run_dir_or_id`` is a run directory (``wandb/offline-run-<time>-<id>``; its other
     segments next to it are merged in) or a run id looked up under ``WANDB_DIR``. ``path``
     defaults to ``{tempfile.gettempdir()}/wandb_runs/{run_id}``. No network is used.
+
+    A damaged record log (corrupt blocks, a truncated tail, undecodable records) or one still
+    being written after a bounded wait is exported as far as it can be read, and a
+    :class:`PartialExportWarning` names the run and counts what was skipped. It warns rather
+    than raises so that ``download_logs=True`` keeps what could be saved of a crashed run; to
+    make it an error: ``warnings.simplefilter("error", PartialExportWarning)``, or call
+    ``export_offline`` and check ``RunReport.partial``.
+
+    Raises:
+        RuntimeError: the run or its record log is not found, nothing in the log is readable,
+            or files could not be copied (the rest are in place).
     """
     report = export_offline(run_dir_or_id, path, include_history)
     raise_for_report(report)
@@ -96,17 +112,29 @@ def download_run(
         return downloader.download(run_id, dest, include_history)
 
 
-def raise_for_report(report: RunReport) -> None:
-    """Warn about refused file names; raise RuntimeError if files failed."""
+def raise_for_report(report: RunReport, stacklevel: int = 3) -> None:
+    """Warn about refused file names and partial exports; raise RuntimeError if files failed."""
     if report.rejected:
         message = (
-            f"W&B run {report.run_id}: refused {len(report.rejected)} file name(s) that would be "
-            f"written outside {report.path}: {report.problems()}"
+            f"W&B run {report.run_id}: refused {len(report.rejected)} file name(s) unsafe or unusable "
+            f"in {report.path}: {report.problems()}"
         )
         logger.warning(message)
-        warnings.warn(message, UserWarning, stacklevel=3)
+        warnings.warn(message, UserWarning, stacklevel=stacklevel)
+    if report.partial:
+        message = partial_message(report)
+        logger.warning(message)
+        warnings.warn(message, PartialExportWarning, stacklevel=stacklevel)
     if not report.ok:
         raise RuntimeError(
             f"W&B run {report.run_id}: download into {report.path} is incomplete: {report.problems()}. "
             "Files already there are complete; run the download again to fetch the rest."
         )
+
+
+def partial_message(report: RunReport) -> str:
+    rows = "" if report.history_rows is None else f" ({report.history_rows:,} history rows could be read)"
+    return (
+        f"W&B run {report.run_id}: the export into {report.path} is partial{rows}: {report.partial}. "
+        "What was written is correct, but it is not the whole run."
+    )

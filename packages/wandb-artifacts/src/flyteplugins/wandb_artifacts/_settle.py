@@ -13,26 +13,32 @@ import stat
 import time
 from pathlib import Path
 
-from ._logfile import last_record_payload, parse_record
+from ._logfile import UndecodableRecordError, last_record_payload, parse_record
 
 DEFAULT_SETTLE_TIMEOUT_S = 15.0
 _POLL_S = 0.05
 
 
 def wait_until_settled(log: Path, timeout_s: float = DEFAULT_SETTLE_TIMEOUT_S) -> bool:
-    """True once ``log`` ends with an exit record or nobody writes it; False on timeout."""
+    """True once ``log`` ends with an exit record or nobody writes it; False on timeout
+    (``timeout_s=0`` checks once)."""
     deadline = time.monotonic() + timeout_s
     while True:
-        if _ends_with_exit(log) or not has_writer(log):
+        if ends_with_exit(log) or not has_writer(log):
             return True
         if time.monotonic() >= deadline:
             return False
         time.sleep(_POLL_S)
 
 
-def _ends_with_exit(log: Path) -> bool:
+def ends_with_exit(log: Path) -> bool:
     payload = last_record_payload(log)
-    return payload is not None and parse_record(payload).WhichOneof("record_type") == "exit"
+    if payload is None:
+        return False
+    try:
+        return parse_record(payload).WhichOneof("record_type") == "exit"
+    except UndecodableRecordError:
+        return False
 
 
 def has_writer(path: Path) -> bool:

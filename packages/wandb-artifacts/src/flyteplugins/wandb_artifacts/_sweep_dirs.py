@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from ._context import Settings, context_sweep_id, local_sweep_runs
+from ._errors import PartialExportWarning
+from ._fs import own_dir
 from ._offline import export_offline
 from ._online import RunDownloader
 from ._paths import check_id, default_base_path
-from ._report import ProgressListener, RunReport
-from ._run_dir import DEFAULT_FILE_WORKERS
+from ._report import ProgressListener, RunReport, Source
+from ._run_dir import DEFAULT_FILE_WORKERS, partial_message
 from ._wandb_api import api_base_url, fetch_sweep_runs, make_api, resolve_target
 
 logger = logging.getLogger(__name__)
@@ -68,7 +70,6 @@ def download_sweep(
     settings = Settings.from_context(entity, project, host)
     sweep_id = check_id("sweep_id", sweep_id if sweep_id is not None else context_sweep_id())
     base = Path(base_path).expanduser() if base_path is not None else default_base_path()
-    base.mkdir(parents=True, exist_ok=True)
     local = local_sweep_runs(sweep_id, settings.wandb_dir)
     only_local = bool(local) and all(
         d.name.startswith("offline-run-") for dirs in local.values() for d in dirs
@@ -82,7 +83,7 @@ def download_sweep(
         jobs = {
             rid: _offline_job(dirs[-1], base / rid, include_history, listener) for rid, dirs in local.items()
         }
-        return _run_all(jobs, base, run_workers)
+        return _run_all(jobs, base, run_workers, "offline")
     api = make_api(api_base_url(settings.host))
     target = resolve_target(api, settings.entity, settings.project, f"sweep {sweep_id!r}")
     runs = fetch_sweep_runs(api, target, sweep_id)
@@ -91,24 +92,32 @@ def download_sweep(
         RunDownloader(api, target, pool, listener) as downloader,
     ):
         jobs = {run.id: _online_job(downloader, run, base, include_history) for run in runs}
-        return _run_all(jobs, base, run_workers)
+        return _run_all(jobs, base, run_workers, "online")
 
 
 def _offline_job(
     run_dir: Path, dest: Path, include_history: bool, listener: ProgressListener | None
 ) -> Callable[[], RunReport]:
-    return lambda: export_offline(run_dir, dest, include_history, listener=listener)
+    # the run's directory is ours to make inside the base: a symlink planted there is refused
+    return lambda: export_offline(run_dir, own_dir(dest), include_history, listener=listener)
 
 
 def _online_job(
     downloader: RunDownloader, run: Any, base: Path, include_history: bool
 ) -> Callable[[], RunReport]:
     # the sweep listing already fetched the run: no second lookup per run
-    return lambda: downloader.download(check_id("run_id", run.id), base / run.id, include_history, run=run)
+    return lambda: downloader.download(
+        check_id("run_id", run.id), own_dir(base / run.id), include_history, run=run
+    )
 
 
-def _run_all(jobs: dict[str, Callable[[], RunReport]], base: Path, workers: int) -> list[RunReport]:
-    """Run every job; an exception becomes that run's ``error`` instead of stopping the rest."""
+def _run_all(
+    jobs: dict[str, Callable[[], RunReport]], base: Path, workers: int, source: Source
+) -> list[RunReport]:
+    """Run every job; an exception becomes that run's ``error`` instead of stopping the rest.
+    ``base`` is created only now, so a sweep that is not found leaves no directory behind."""
+    if jobs:
+        base.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max(1, workers), thread_name_prefix="wandb-sweep-run") as pool:
         futures = {rid: pool.submit(job) for rid, job in jobs.items()}
     reports = []
@@ -116,7 +125,7 @@ def _run_all(jobs: dict[str, Callable[[], RunReport]], base: Path, workers: int)
         try:
             reports.append(future.result())
         except Exception as exc:
-            reports.append(RunReport(run_id=rid, path=str(base / rid), source="online", error=str(exc)))
+            reports.append(RunReport(run_id=rid, path=str(base / rid), source=source, error=str(exc)))
     return reports
 
 
@@ -124,9 +133,13 @@ def paths_or_raise(sweep_id: str, reports: list[RunReport]) -> list[str]:
     """The complete runs' paths; a warning for partial failure, RuntimeError if all failed."""
     good = [r for r in reports if r.ok]
     bad = [r for r in reports if not r.ok]
-    rejected = [r for r in good if r.rejected]
-    for report in rejected:
-        warnings.warn(f"W&B run {report.run_id}: {report.problems()}", UserWarning, stacklevel=3)
+    for report in good:
+        if report.rejected:
+            warnings.warn(f"W&B run {report.run_id}: {report.problems()}", UserWarning, stacklevel=3)
+        if report.partial:
+            message = partial_message(report)
+            logger.warning(message)
+            warnings.warn(message, PartialExportWarning, stacklevel=3)
     if bad:
         detail = "; ".join(f"{r.run_id}: {r.problems()}" for r in bad)
         if not good:

@@ -9,12 +9,10 @@ import os
 import threading
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlparse
+
+from flyteplugins.wandb_context import hosts
 
 from ._retry import DEFAULT_POLICY, RetryPolicy, call_with_retry
-
-# The public W&B UI host serves no API; its API lives on api.wandb.ai (the SDK default).
-_PUBLIC_UI_HOSTS = frozenset({"wandb.ai", "www.wandb.ai"})
 
 
 @dataclass(frozen=True)
@@ -30,18 +28,17 @@ class Target:
 
 
 def api_base_url(context_host: str | None) -> str | None:
-    """The API base URL: ``WANDB_BASE_URL`` if set, else a self-hosted ``wandb_config(host=...)``,
-    else ``None`` (the SDK's default)."""
-    if os.environ.get("WANDB_BASE_URL"):
-        return None
-    if not context_host:
-        return None
-    parsed = urlparse(context_host if "://" in context_host else f"https://{context_host}")
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        return None
-    if parsed.hostname in _PUBLIC_UI_HOSTS:
-        return None
-    return f"{parsed.scheme}://{parsed.netloc}{parsed.path.rstrip('/')}"
+    """The API base URL of ``wandb_config(host=...)`` (or the CLI's ``--base-url``); ``None``
+    leaves it to the SDK (``WANDB_BASE_URL``, else the W&B cloud; also for the public wandb.ai).
+
+    A named host beats ``WANDB_BASE_URL``, as it does for runs: every setting given to the plugin
+    beats the environment.
+
+    Raises:
+        ValueError: the host breaks the plugin's host rule. It is never replaced by the W&B
+            cloud: the API key only goes to a server the user named.
+    """
+    return hosts.api_base_url(context_host)
 
 
 def make_api(base_url: str | None, policy: RetryPolicy = DEFAULT_POLICY) -> Any:

@@ -6,20 +6,75 @@ name ``wandb``), so installing this package adds the commands to the ``flyte`` C
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, NoReturn, TypeVar
 
 import rich_click as click
+from click.exceptions import Abort, ClickException, Exit
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ._errors import LocalRunNotFoundError, UnsafeTargetError
+from ._logfile import RecordLogError
 from ._report import ProgressListener, RunReport
 
 _console = Console(stderr=True)
 _stdout = Console()
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_ALLOW_PARTIAL = click.option(
+    "--allow-partial",
+    is_flag=True,
+    help="Exit 0 even if a run could be exported only in part (damaged or still-written log).",
+)
+
+
+def _user_errors(command: F) -> F:
+    """Every failure of a command becomes one error line and a hint, exit code 1: never a
+    traceback. Click's own usage errors (exit code 2) pass through."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (ClickException, Exit, Abort, SystemExit):
+            raise
+        except Exception as exc:
+            _fail(exc)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _fail(exc: BaseException) -> NoReturn:
+    message = " ".join(str(exc).split()) or type(exc).__name__
+    # Messages quote remote names and paths: escaped, a "[/x]" in them is text, not markup.
+    _console.print(f"[bold red]Error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    _console.print(f"[dim]Hint:[/] {_hint(exc)}", highlight=False, soft_wrap=True)
+    raise SystemExit(1) from None
+
+
+def _hint(exc: BaseException) -> str:
+    if isinstance(exc, LocalRunNotFoundError):
+        return (
+            "pass one run directory, such as wandb/offline-run-20250101_120000-abc123 (see `ls wandb/`), "
+            "or set WANDB_DIR to where the run was logged."
+        )
+    if isinstance(exc, RecordLogError):
+        return "the run's .wandb record log is not usable; check that the run directory is the right one."
+    if isinstance(exc, UnsafeTargetError):
+        return "something planted in the target directory is in the way; remove it or choose another --out."
+    if isinstance(exc, (PermissionError, IsADirectoryError, NotADirectoryError, FileExistsError)):
+        return "check the --out directory: it must be a directory you can write to."
+    if isinstance(exc, (RuntimeError, ValueError, OSError)):
+        return "check the arguments, W&B credentials (WANDB_API_KEY) and --base-url; see --help."
+    return f"this looks like a bug ({type(exc).__name__}); please report it with the command you ran."
 
 
 @click.group(name="wandb")
@@ -34,7 +89,11 @@ def wandb_group() -> None:
 @click.option(
     "--base-url", envvar="WANDB_BASE_URL", help="W&B API URL [default: $WANDB_BASE_URL or W&B cloud]."
 )
-def download_run_cmd(run_path: str, out: str | None, no_history: bool, base_url: str | None) -> None:
+@_ALLOW_PARTIAL
+@_user_errors
+def download_run_cmd(
+    run_path: str, out: str | None, no_history: bool, base_url: str | None, allow_partial: bool
+) -> None:
     """Download one run: every file, summary.json and the full metrics_history.json."""
     from ._run_dir import download_run
 
@@ -45,7 +104,8 @@ def download_run_cmd(run_path: str, out: str | None, no_history: bool, base_url:
             download_run(
                 run_id, dest, not no_history, entity=entity, project=project, host=base_url, listener=listener
             )
-        ]
+        ],
+        allow_partial,
     )
 
 
@@ -61,7 +121,11 @@ def download_run_cmd(run_path: str, out: str | None, no_history: bool, base_url:
 @click.option(
     "--base-url", envvar="WANDB_BASE_URL", help="W&B API URL [default: $WANDB_BASE_URL or W&B cloud]."
 )
-def download_sweep_cmd(sweep_path: str, out: str | None, no_history: bool, base_url: str | None) -> None:
+@_ALLOW_PARTIAL
+@_user_errors
+def download_sweep_cmd(
+    sweep_path: str, out: str | None, no_history: bool, base_url: str | None, allow_partial: bool
+) -> None:
     """Download every run of a sweep, several at a time."""
     from ._sweep_dirs import download_sweep
 
@@ -70,7 +134,8 @@ def download_sweep_cmd(sweep_path: str, out: str | None, no_history: bool, base_
     _run_and_report(
         lambda listener: download_sweep(
             sweep_id, dest, not no_history, entity=entity, project=project, host=base_url, listener=listener
-        )
+        ),
+        allow_partial,
     )
 
 
@@ -78,13 +143,21 @@ def download_sweep_cmd(sweep_path: str, out: str | None, no_history: bool, base_
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
 @click.option("--out", "out", type=click.Path(file_okay=False), help="Target directory [default: ./RUN_ID].")
 @click.option("--no-history", is_flag=True, help="Skip metrics_history.json.")
-def export_offline_cmd(run_dir: str, out: str | None, no_history: bool) -> None:
-    """Export a local offline run directory (wandb/offline-run-TIME-ID), no network."""
+@_ALLOW_PARTIAL
+@_user_errors
+def export_offline_cmd(run_dir: str, out: str | None, no_history: bool, allow_partial: bool) -> None:
+    """Export a local offline run directory (wandb/offline-run-TIME-ID), no network.
+
+    A damaged record log (or one still being written) is exported as far as it can be read
+    and marked partial; that exits 1 unless --allow-partial is given.
+    """
     from ._offline import export_offline, resolve_offline_run
 
     run_id, _dirs = resolve_offline_run(run_dir)
     dest = out or os.path.join(".", run_id)
-    _run_and_report(lambda listener: [export_offline(run_dir, dest, not no_history, listener=listener)])
+    _run_and_report(
+        lambda listener: [export_offline(run_dir, dest, not no_history, listener=listener)], allow_partial
+    )
 
 
 def _split_path(value: str, shape: str) -> tuple[str, str, str]:
@@ -96,7 +169,7 @@ def _split_path(value: str, shape: str) -> tuple[str, str, str]:
     return parts[0], parts[1], parts[2]
 
 
-def _run_and_report(work: Callable[[ProgressListener], list[RunReport]]) -> None:
+def _run_and_report(work: Callable[[ProgressListener], list[RunReport]], allow_partial: bool) -> None:
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -108,18 +181,24 @@ def _run_and_report(work: Callable[[ProgressListener], list[RunReport]]) -> None
     ) as progress:
         try:
             reports = work(_RichListener(progress))
-        except (RuntimeError, ValueError, OSError) as exc:
+        except Exception as exc:
             progress.stop()
-            _console.print(f"[bold red]Error:[/] {exc}")
-            raise SystemExit(1) from exc
+            _fail(exc)
     if not reports:
         _stdout.print("Nothing to download: no runs found.")
         return
     _stdout.print(_summary_table(reports))
-    if not all(r.ok and not r.rejected for r in reports):
-        for report in reports:
-            if not report.ok or report.rejected:
-                _console.print(f"[red]{report.run_id}:[/] {report.problems()}")
+    failed = [r for r in reports if not r.ok or r.rejected or (r.partial and not allow_partial)]
+    for report in reports:
+        if not report.ok or report.rejected or report.partial:
+            line = f"[red]{escape(report.run_id)}:[/] {escape(report.problems())}"
+            _console.print(line, highlight=False, soft_wrap=True)
+    if any(r.partial for r in reports) and not allow_partial:
+        _console.print(
+            "[dim]Hint:[/] a partial run holds every record that could be read; "
+            "pass --allow-partial to accept it (exit 0)."
+        )
+    if failed:
         raise SystemExit(1)
 
 
@@ -132,7 +211,7 @@ class _RichListener(ProgressListener):
     def _task(self, run_id: str) -> TaskID:
         with self.lock:
             if run_id not in self.tasks:
-                self.tasks[run_id] = self.progress.add_task(run_id, total=None, note="")
+                self.tasks[run_id] = self.progress.add_task(escape(run_id), total=None, note="")
             return self.tasks[run_id]
 
     def run_started(self, run_id: str, total_files: int) -> None:
@@ -145,13 +224,15 @@ class _RichListener(ProgressListener):
         self.progress.update(self._task(run_id), note=f"history: {rows:,} rows")
 
     def run_finished(self, report: RunReport) -> None:
-        note = "done" if report.ok and not report.rejected else "[red]incomplete[/]"
+        note = "done" if report.complete else "[yellow]partial[/]" if report.ok else "[red]incomplete[/]"
         self.progress.update(self._task(report.run_id), note=note)
 
 
 def _summary_table(reports: list[RunReport]) -> Table:
     table = Table(
-        title="W&B download summary", caption="new/skipped/refused/failed: files; rows: history rows"
+        title="W&B download summary",
+        caption="new/skipped/refused/failed: files; rows: history rows (partial: the record log was damaged "
+        "or still being written, some were not readable)",
     )
     table.add_column("run", overflow="fold")
     table.add_column("source")
@@ -159,15 +240,16 @@ def _summary_table(reports: list[RunReport]) -> Table:
         table.add_column(column, justify="right")
     table.add_column("path", overflow="fold", min_width=20)
     for r in reports:
-        status = "[green]" if r.ok and not r.rejected else "[red]"
+        status = "[green]" if r.complete else "[yellow]" if r.ok and not r.rejected else "[red]"
+        rows = "-" if r.history_rows is None else f"{r.history_rows:,}"
         table.add_row(
-            f"{status}{r.run_id}[/]",
+            f"{status}{escape(r.run_id)}[/]",
             r.source,
             str(len(r.downloaded)),
             str(len(r.skipped)),
             str(len(r.rejected)),
             str(len(r.failed)) if not r.error else "error",
-            "-" if r.history_rows is None else f"{r.history_rows:,}",
-            str(Path(r.path)),
+            f"{rows} partial" if r.partial else rows,
+            escape(str(Path(r.path))),
         )
     return table

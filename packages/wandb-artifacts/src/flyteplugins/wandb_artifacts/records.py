@@ -4,6 +4,11 @@ No network: this decodes the run directories the SDK writes (``offline-run-*`` i
 mode, ``run-*`` online) with wandb's own protobuf messages. A run that was resumed has one
 directory per segment; :func:`read_run` merges them in order.
 
+A damaged log (corrupt blocks, a truncated tail, undecodable records) is read as far as it
+can be; what was skipped is counted in ``RecordedRun.damage``, and a log still being written
+when the read gave up waiting sets ``RecordedRun.still_writing``. ``RecordedRun.partial``
+says both in words. A log with nothing readable at all is a :class:`RecordLogError`.
+
 History rows use W&B's flattened keys (``{"a": {"b": 1}}`` is logged as ``"a.b"``), as the
 W&B API returns them; the summary keeps its nested dicts.
 """
@@ -18,11 +23,12 @@ from typing import Any
 
 from ._decode import HistoryJson, JsonTree, history_row
 from ._errors import LocalRunNotFoundError
-from ._logfile import RecordLogError, iter_record_payloads, parse_record
+from ._logfile import LogDamage, RecordLogError, UndecodableRecordError, iter_record_payloads, parse_record
 from ._settle import DEFAULT_SETTLE_TIMEOUT_S, wait_until_settled
 
 __all__ = [
     "LocalRunNotFoundError",
+    "LogDamage",
     "RecordLogError",
     "RecordedRun",
     "default_wandb_dir",
@@ -59,6 +65,18 @@ class RecordedRun:
     resumed: bool = False
     segments: int = 0
     run_dirs: list[Path] = field(default_factory=list)
+    damage: LogDamage = field(default_factory=LogDamage)
+    still_writing: bool = False
+
+    @property
+    def partial(self) -> str | None:
+        """Why what was read is not the whole run, in words; ``None`` if it is."""
+        reasons = []
+        if self.damage:
+            reasons.append(f"damaged record log: {self.damage.describe()}")
+        if self.still_writing:
+            reasons.append("its record log is still being written (the run is live or was just finished)")
+        return "; ".join(reasons) or None
 
     def iter_history(self, system_keys: bool = False) -> Iterator[dict[str, Any]]:
         """Stream every history row from the record logs (bounded memory).
@@ -114,7 +132,8 @@ def read_run_dir(
     """Decode one run directory (one segment).
 
     ``run.finish()`` returns before wandb-core has flushed the log; if the log has no exit
-    record yet while a process still writes it, this waits up to ``settle_timeout_s``.
+    record yet while a process still writes it, this waits up to ``settle_timeout_s`` (then
+    reads what is there and sets ``still_writing``).
     """
     return read_run_dirs([run_dir], load_history, settle_timeout_s)
 
@@ -149,9 +168,9 @@ def read_run_dirs(
     included) during the same pass, so a large run is read only once.
     """
     dirs = [Path(d) for d in run_dirs]
-    if dirs and settle_timeout_s > 0:
-        wait_until_settled(record_log_path(dirs[-1]), settle_timeout_s)
     state = _RunState(load_history, history_sink)
+    if dirs:
+        state.run.still_writing = not wait_until_settled(record_log_path(dirs[-1]), settle_timeout_s)
     for run_dir in dirs:
         state.add_segment(run_dir)
     return state.result()
@@ -212,9 +231,14 @@ def _segment_order(entry: Path, run_id: str) -> tuple[str, int] | None:
     return timespec, int(suffix) if suffix.isdigit() else 0
 
 
-def _iter_records(path: Path) -> Iterator[Any]:
-    for payload in iter_record_payloads(path):
-        yield parse_record(payload)
+def _iter_records(path: Path, damage: LogDamage | None = None) -> Iterator[Any]:
+    """The decoded records; damage is counted in ``damage`` (and skipped)."""
+    damage = damage if damage is not None else LogDamage()
+    for payload in iter_record_payloads(path, damage=damage):
+        try:
+            yield parse_record(payload)
+        except UndecodableRecordError:
+            damage.undecodable_records += 1
 
 
 class _RunState:
@@ -235,7 +259,10 @@ class _RunState:
         self.run.exit_code = None
         log = record_log_path(run_dir)
         self.run.run_id = self.run.run_id or log.stem[len("run-") :]
-        for record in _iter_records(log):
+        damage = LogDamage()
+        readable = 0
+        for record in _iter_records(log, damage):
+            readable += 1
             kind = record.WhichOneof("record_type")
             if kind == "history":
                 if self.load_history:
@@ -252,6 +279,12 @@ class _RunState:
                 self._apply_run(record.run)
             elif kind == "exit":
                 self.run.exit_code = record.exit.exit_code
+        if damage and not readable:
+            raise RecordLogError(
+                f"Nothing in {str(log)!r} is readable ({damage.describe()}): the run's record log is "
+                "damaged beyond use."
+            )
+        self.run.damage.add(damage)
 
     def _apply_run(self, rec: Any) -> None:
         run = self.run

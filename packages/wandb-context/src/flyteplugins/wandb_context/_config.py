@@ -9,14 +9,17 @@ from dataclasses import dataclass, fields
 from typing import Any, ClassVar, TypeVar
 
 from . import _keys
+from ._host import check_host
 from ._types import ACCEPTED_WANDB_MODES, RANK_SCOPES, RUN_MODES, RankScope, RunMode
 from ._validate import (
     check_choice,
     check_config,
+    check_dict,
     check_json,
     check_no_secrets,
     check_optional_bool,
     check_optional_str,
+    check_str_list,
     check_tags,
 )
 
@@ -31,6 +34,8 @@ class _ContextConfig:
 
     _prefix: ClassVar[str]
     _json_fields: ClassVar[frozenset[str]]
+    documented_defaults: ClassVar[Mapping[str, Any]]
+    """What an unset field means (the reference plugin's defaults); every other field: ``None``."""
 
     def to_custom_context(self) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -40,6 +45,17 @@ class _ContextConfig:
                 continue
             out[self._prefix + f.name] = _keys.encode_value(value)
         return out
+
+    def to_dict(self) -> dict[str, str]:
+        """The ``custom_context`` keys (``dict[str, str]``) of the fields that are set."""
+        return self.to_custom_context()
+
+    def _check_no_secrets(self) -> None:
+        """Every value that goes into the context, at any depth; extra keyword arguments are
+        named on their own (``settings.api_key``, not ``kwargs.settings.api_key``)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "kwargs"}  # type: ignore[arg-type]
+        check_no_secrets(values)
+        check_no_secrets(getattr(self, "kwargs", None) or {})
 
     @classmethod
     def _owns(cls, key: str) -> bool:
@@ -65,6 +81,10 @@ class _ContextConfig:
         """A copy where each unset field takes the given default."""
         missing = {k: v for k, v in defaults.items() if getattr(self, k) is None}
         return dataclasses.replace(self, **missing)  # type: ignore[type-var]
+
+    def with_documented_defaults(self: _C) -> _C:
+        """A copy where each unset field takes its documented default (``documented_defaults``)."""
+        return self.with_defaults(**self.documented_defaults)
 
 
 def _decode_field(name: str, raw: str, json_fields: frozenset[str]) -> Any:
@@ -98,14 +118,21 @@ class WandbConfig(_ContextConfig):
 
     _prefix: ClassVar[str] = _keys.RUN_PREFIX
     _json_fields: ClassVar[frozenset[str]] = frozenset({"tags", "config", "download_logs", "kwargs"})
+    documented_defaults: ClassVar[Mapping[str, Any]] = {
+        "run_mode": "auto",
+        "rank_scope": "global",
+        "download_logs": False,
+    }
 
     @classmethod
     def _owns(cls, key: str) -> bool:
         return _keys.is_run_key(key)
 
     def validate(self) -> None:
+        self._check_no_secrets()
         for name in ("project", "entity", "host", "id", "name", "group"):
             check_optional_str(name, getattr(self, name))
+        check_host(self.host, "wandb_config")
         check_choice("run_mode", self.run_mode, RUN_MODES)
         check_choice("rank_scope", self.rank_scope, RANK_SCOPES)
         check_choice("mode", self.mode, ACCEPTED_WANDB_MODES)
@@ -113,10 +140,8 @@ class WandbConfig(_ContextConfig):
         check_config(self.config)
         check_json("config", self.config)
         check_optional_bool("download_logs", self.download_logs)
-        if self.kwargs:
-            check_no_secrets(self.kwargs)
-            for key, value in self.kwargs.items():
-                check_json(key, value)
+        for key, value in (self.kwargs or {}).items():
+            check_json(key, value)
 
 
 @dataclass(frozen=True)
@@ -137,28 +162,23 @@ class WandbSweepConfig(_ContextConfig):
     _json_fields: ClassVar[frozenset[str]] = frozenset(
         {"metric", "parameters", "prior_runs", "download_logs", "kwargs"}
     )
+    documented_defaults: ClassVar[Mapping[str, Any]] = {"download_logs": False}
 
     @classmethod
     def _owns(cls, key: str) -> bool:
         return _keys.is_sweep_key(key)
 
     def validate(self) -> None:
+        self._check_no_secrets()
         for name in ("method", "project", "entity", "name"):
             check_optional_str(name, getattr(self, name))
         for name in ("metric", "parameters"):
-            value = getattr(self, name)
-            if value is not None and not isinstance(value, dict):
-                raise ValueError(f"{name} must be a dict, got {value!r}.")
-            check_json(name, value)
-        if self.prior_runs is not None and (
-            isinstance(self.prior_runs, str) or not all(isinstance(r, str) for r in self.prior_runs)
-        ):
-            raise ValueError(f"prior_runs must be a list of run ids, got {self.prior_runs!r}.")
+            check_dict(name, getattr(self, name))
+            check_json(name, getattr(self, name))
+        check_str_list("prior_runs", self.prior_runs, "run ids")
         check_optional_bool("download_logs", self.download_logs)
-        if self.kwargs:
-            check_no_secrets(self.kwargs)
-            for key, value in self.kwargs.items():
-                check_json(key, value)
+        for key, value in (self.kwargs or {}).items():
+            check_json(key, value)
 
     def to_sweep_dict(self) -> dict[str, Any]:
         """The sweep configuration as ``wandb.sweep()`` takes it (unset fields left out)."""

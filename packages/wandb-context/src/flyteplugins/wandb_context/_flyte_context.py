@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import flyte
-from flyte._context import internal_ctx  # the only way to scope a task context
+from flyte._context import internal_ctx, root_context_var  # the only way to scope a task context
 
 
 def in_task_context() -> bool:
@@ -53,5 +53,10 @@ def scoped_task_context(
     changes: dict[str, Any] = {"custom_context": custom}
     if data:
         changes["data"] = dict(data)
-    with ctx.replace_task_context(tctx.replace(**changes)):
+    # The token lives in this frame, not on a Context object as with `with ctx:`; the finally
+    # restores the caller's context however the block ends (any BaseException, or close()).
+    token = root_context_var.set(ctx.replace_task_context(tctx.replace(**changes)))
+    try:
         yield True
+    finally:
+        root_context_var.reset(token)

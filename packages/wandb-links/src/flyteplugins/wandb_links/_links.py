@@ -13,7 +13,7 @@ from flyte import Link
 from flyteplugins.wandb_context import keys
 from flyteplugins.wandb_context._types import RankScope, RunMode
 
-from ._url import SAFE_HOSTS, URLS, build_url, build_url_for, remember, safe_host
+from ._url import SAFE_HOSTS, URLS, build_url, build_url_for, check_link_values, remember, safe_host
 
 
 def default_run_id(run_name: str, action_name: str) -> str:
@@ -41,7 +41,8 @@ class Wandb(Link):
 
     Args:
         host: W&B host; ``None`` uses ``wandb_host`` from the context, else https://wandb.ai.
-            Only http(s) hosts are used; anything else falls back to the default.
+            One given here must pass the host rule (``ValueError`` otherwise); an invalid
+            ``wandb_host`` in the context falls back to https://wandb.ai.
         project: W&B project (beats ``wandb_project`` in the context).
         entity: W&B entity (beats ``wandb_entity`` in the context).
         run_mode: ``auto``, ``new`` or ``shared``, as given to ``@wandb_init``; ``None`` uses
@@ -53,6 +54,10 @@ class Wandb(Link):
         name: label of the link in the Flyte UI.
         distributed: set by ``@wandb_init`` for distributed (Elastic) tasks.
         worker_index: the worker this link is for, in multi-node ``worker`` scope.
+
+    Raises:
+        ValueError: a ``host`` that breaks the host rule, or a ``project``/``entity``/``id``
+            that is ``.`` or ``..`` in any spelling.
     """
 
     host: str | None = None
@@ -65,6 +70,9 @@ class Wandb(Link):
     icon_uri: str | None = ""
     distributed: bool = field(default=False, kw_only=True)
     worker_index: int | None = field(default=None, kw_only=True)
+
+    def __post_init__(self) -> None:
+        check_link_values("Wandb", self.host, project=self.project, entity=self.entity, id=self.id)
 
     def get_link(
         self,
@@ -169,6 +177,9 @@ class WandbSweep(Link):
         entity: W&B entity (beats ``wandb_sweep_entity`` / ``wandb_entity`` in the context).
         id: sweep id (beats ``_wandb_sweep_id`` in the context).
         name: label of the link in the Flyte UI.
+
+    Raises:
+        ValueError: as for :class:`Wandb`.
     """
 
     host: str | None = None
@@ -177,6 +188,9 @@ class WandbSweep(Link):
     id: str | None = None
     name: str = "Weights & Biases Sweep"
     icon_uri: str | None = ""
+
+    def __post_init__(self) -> None:
+        check_link_values("WandbSweep", self.host, project=self.project, entity=self.entity, id=self.id)
 
     def get_link(
         self,

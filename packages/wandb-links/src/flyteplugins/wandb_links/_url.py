@@ -1,16 +1,20 @@
-"""Safe W&B URLs: an http(s) host plus percent-encoded path segments."""
+"""Safe W&B URLs: a host that passes the plugin's host rule plus percent-encoded path
+segments, never a ``.``/``..`` segment."""
 
 from __future__ import annotations
 
 import re
 from typing import TypeVar, cast
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
-DEFAULT_HOST = "https://wandb.ai"
+from flyteplugins.wandb_context import hosts
+
+DEFAULT_HOST = hosts.DEFAULT_HOST
 
 # Flyte renders links of remote tasks with placeholders such as ``{{.actionName}}`` that the
-# backend fills in later; they must reach it verbatim, not percent-encoded.
-_PLACEHOLDER = re.compile(r"(\{\{\s*\.[A-Za-z][A-Za-z0-9_]*\s*\}\})")
+# backend fills in later; they must reach it verbatim, not percent-encoded. Only plain spaces
+# may pad the name: a tab, newline or other whitespace inside the braces is encoded as text.
+_PLACEHOLDER = re.compile(r"(\{\{ *\.[A-Za-z][A-Za-z0-9_]* *\}\})")
 
 
 K = TypeVar("K")
@@ -31,25 +35,19 @@ _SAFE_HOSTS_MAX = 256
 
 
 def safe_host(host: str | None) -> str:
-    """``host`` without trailing slashes, query or fragment if it is an http(s) URL with a
-    network location; otherwise the default W&B host (never a ``javascript:`` or bare path)."""
+    """``host`` in the normal form of the host rule (``wandb_context.hosts``), or the default
+    W&B host when it is unset or breaks the rule (never a ``javascript:`` or bare path)."""
     checked = SAFE_HOSTS.get(host)
     if checked is None:
-        checked = remember(SAFE_HOSTS, host, _check_host(host) if host else DEFAULT_HOST, _SAFE_HOSTS_MAX)
+        checked = remember(SAFE_HOSTS, host, _link_host(host), _SAFE_HOSTS_MAX)
     return checked
 
 
-def _check_host(host: str) -> str:
+def _link_host(host: str | None) -> str:
     try:
-        parts = urlsplit(host.strip())
-    except ValueError:
+        return hosts.normalize_host(host) or DEFAULT_HOST
+    except hosts.HostError:
         return DEFAULT_HOST
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or not parts.hostname:
-        return DEFAULT_HOST
-    if any(c in parts.netloc for c in " \t\r\n\\"):
-        return DEFAULT_HOST
-    path = quote(parts.path.rstrip("/"), safe="/%")
-    return f"{parts.scheme.lower()}://{parts.netloc}{path}"
 
 
 _SEGMENTS: dict[str, str] = {}
@@ -79,13 +77,37 @@ _URLS_MAX = 8192
 
 
 def build_url(host: str | None, *segments: str) -> str:
-    """``{host}/{seg}/{seg}...`` with every segment percent-encoded (``/``, ``?``, ``#`` too)."""
+    """``{host}/{seg}/{seg}...`` with every segment percent-encoded (``/``, ``?``, ``#`` too);
+    ``segments`` are ``entity, project, ...``. A segment that would read as ``.`` or ``..``
+    (in any spelling) cuts the URL back to the project page, or to the host."""
     key = (host, *segments)
     url = URLS.get(key)
     if url is None:
-        base = safe_host(host)
-        url = remember(URLS, key, base + "".join("/" + segment(s) for s in segments), _URLS_MAX)
+        url = remember(URLS, key, safe_host(host) + "".join("/" + s for s in _safe_path(segments)), _URLS_MAX)
     return url
+
+
+def _safe_path(segments: tuple[str, ...]) -> list[str]:
+    """Encoded segments, cut where one would be a dot segment: a bad entity or project leaves
+    the host alone, a bad id (or later part) leaves the project page."""
+    encoded = [segment(s) for s in segments]
+    for i, part in enumerate(encoded):
+        if hosts.is_dot_segment(part):
+            return encoded[:2] if i >= 2 else []
+    return encoded
+
+
+def check_link_values(caller: str, host: str | None, **names: str | None) -> None:
+    """``ValueError`` where a link is made: a host that breaks the host rule, or an entity,
+    project or id that would be a ``.``/``..`` path segment."""
+    hosts.check_host(host, caller)
+    for field_name, value in names.items():
+        if isinstance(value, str) and hosts.is_dot_segment(value):
+            raise ValueError(
+                f"{caller}({field_name}={value!r}): a W&B {field_name} cannot be '.' or '..' in any "
+                "spelling (such as '%2e%2e'): a browser would read it as a step up the URL path. "
+                "Pass the real W&B name."
+            )
 
 
 def build_url_for(key: tuple[str | None, ...]) -> str:

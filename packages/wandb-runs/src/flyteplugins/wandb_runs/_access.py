@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flyte._context import internal_ctx
 
@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 RUN_DATA_KEY = "_wandb_run"
 """Task-local data key holding the run object of the current task (seen by its traces)."""
 
-_MISSING = object()
 
 # The run of a decorated function running outside any Flyte context (a sweep objective in
 # wandb.agent's thread); each thread or asyncio task sees its own.
@@ -30,15 +29,20 @@ def task_context() -> TaskContext | None:
 
 
 def get_wandb_run() -> Run | None:
-    """The W&B run of the current ``@wandb_init`` task, trace or objective, else ``wandb.run``.
+    """The W&B run of the current ``@wandb_init`` task, trace or objective.
 
-    Returns ``None`` outside any run, and on distributed ranks that do not log.
+    Inside a Flyte task this is only the run of this action's ``@wandb_init`` (or, in a trace,
+    of the trace's task): a task without ``@wandb_init`` gets ``None``, even when its parent
+    has a run. Outside any Flyte task (a sweep objective run by ``wandb.agent``, a script) it
+    is the decorated function's run, else ``wandb.run``. ``None`` on distributed ranks that
+    do not log.
     """
     tctx = task_context()
-    if tctx is not None and tctx.data is not None:
-        run: Any = tctx.data.get(RUN_DATA_KEY, _MISSING)
-        if run is not _MISSING:
-            return run
+    if tctx is not None:
+        # Flyte builds each action's task context with empty task-local data and hands a trace
+        # its task's data. Not wandb.run: in one process that is the first run started, e.g.
+        # the parent's run seen from an undecorated child in local mode.
+        return (tctx.data or {}).get(RUN_DATA_KEY)
     run = objective_run.get()
     if run is not None:
         return run

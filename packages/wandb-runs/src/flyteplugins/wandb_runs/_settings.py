@@ -6,13 +6,11 @@ Precedence for every setting: decorator argument > ``wandb_config()`` in context
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import urlsplit
 
-from flyteplugins.wandb_context import RankScope, RunMode, WandbConfig, validation
+from flyteplugins.wandb_context import RankScope, RunMode, WandbConfig, hosts, modes, validation
 
 if TYPE_CHECKING:
     from flyte.models import TaskContext
@@ -20,11 +18,9 @@ if TYPE_CHECKING:
 ORIGIN_KEY = "flyte"
 """Config key under which a run records the Flyte execution that created it."""
 
-_LOCAL_ONLY_MODES = ("offline", "dryrun", "disabled")
 # Settings that describe the run as a whole belong to whoever created it; a task that joins
 # or reuses a run does not send them (it would rename or re-tag the parent's run).
 _CREATOR_ONLY = ("name", "group", "tags", "job_type", "notes")
-_DEFAULT_HOSTS = ("wandb.ai", "www.wandb.ai", "api.wandb.ai")
 
 
 @dataclass(frozen=True)
@@ -50,6 +46,7 @@ class DecoratorOptions:
             check.check_optional_str(name, getattr(self, name), caller)
         for name in ("id", "name", "group", "host"):
             check.check_optional_str(name, self.kwargs.get(name), caller)
+        hosts.check_host(self.kwargs.get("host"), caller)
         check.check_tags(self.kwargs.get("tags"), caller)
         check.check_config(self.kwargs.get("config"), caller)
 
@@ -108,27 +105,18 @@ def resolve(
     return ResolvedSettings(
         run_mode=options.run_mode or ctx.run_mode or "auto",
         rank_scope=options.rank_scope or ctx.rank_scope or "global",
-        download_logs=bool(options.download_logs if options.download_logs is not None else ctx.download_logs),
+        download_logs=bool(options.download_logs if options.download_logs is not None else ctx.download_logs)
+        and effective_mode(merged) != "disabled",  # a disabled run records nothing to download
         explicit_id=explicit_id,
         init_kwargs=merged,
     )
 
 
 def _api_base_url(host: str | None) -> str | None:
-    """The API URL of a self-hosted W&B server (it serves UI and API on one host).
-
-    The public host ``https://wandb.ai`` keeps the SDK's default API URL.
-    """
-    if not host:
-        return None
-    parts = urlsplit(host.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(
-            f"W&B host {host!r} is not an http(s) URL; use e.g. host='https://wandb.example.com'."
-        )
-    if parts.hostname in _DEFAULT_HOSTS:
-        return None
-    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+    """The API URL of a self-hosted W&B server (it serves UI and API on one host); ``None`` for
+    the public wandb.ai (the SDK's default API). A host that breaks the host rule raises
+    ``ValueError``: the run never falls back to another server."""
+    return hosts.api_base_url(host)
 
 
 def with_settings(existing: Any, **updates: Any) -> Any:
@@ -147,14 +135,9 @@ def with_settings(existing: Any, **updates: Any) -> Any:
 
 
 def effective_mode(init_kwargs: Mapping[str, Any]) -> str:
-    """The W&B mode a ``wandb.init`` with these arguments will use."""
-    mode = init_kwargs.get("mode")
-    settings = init_kwargs.get("settings")
-    if mode is None and settings is not None:
-        mode = settings.get("mode") if isinstance(settings, Mapping) else getattr(settings, "mode", None)
-    if mode is None:
-        mode = os.environ.get("WANDB_MODE")
-    return mode or "online"
+    """The W&B mode a ``wandb.init`` with these arguments will use (the plugin's one mode
+    rule: ``wandb_context.modes.effective_mode``)."""
+    return modes.effective_mode(init_kwargs.get("mode"), init_kwargs.get("settings"))
 
 
 def shared_mode_kwargs(init_kwargs: dict[str, Any], *, primary: bool, label: str) -> dict[str, Any]:
@@ -166,7 +149,7 @@ def shared_mode_kwargs(init_kwargs: dict[str, Any], *, primary: bool, label: str
     """
     out = dict(init_kwargs)
     updates: dict[str, Any] = {"x_primary": primary, "x_label": label, "x_update_finish_state": primary}
-    if effective_mode(out) not in _LOCAL_ONLY_MODES:
+    if effective_mode(out) not in modes.NO_SERVER_MODES:
         out.pop("mode", None)
         updates["mode"] = "shared"
     out["settings"] = with_settings(out.get("settings"), **updates)

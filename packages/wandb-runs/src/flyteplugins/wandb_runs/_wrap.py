@@ -46,8 +46,8 @@ def _sync_wrapper(func: Callable[..., Any], planner: Planner) -> Callable[..., A
     @functools.wraps(func)
     def sync_body(*args: Any, **kwargs: Any) -> Any:
         scope = RunScope(planner(sys._getframe(1)))
-        scope.start()
         try:
+            scope.start()
             with scope.exposed():
                 result = func(*args, **kwargs)
         except BaseException:
@@ -67,8 +67,8 @@ def _async_wrapper(func: Callable[..., Any], planner: Planner) -> Callable[..., 
     async def async_body(*args: Any, **kwargs: Any) -> Any:
         scope = RunScope(planner(sys._getframe(1)))
         blocking = scope.needs_wandb_init
-        await _call(blocking, scope.start)
         try:
+            await _start(blocking, scope)
             with scope.exposed():
                 result = await func(*args, **kwargs)
         except BaseException:
@@ -81,6 +81,22 @@ def _async_wrapper(func: Callable[..., Any], planner: Planner) -> Callable[..., 
         return result
 
     return async_body
+
+
+async def _start(in_thread: bool, scope: RunScope) -> None:
+    if not in_thread:
+        scope.start()
+        return
+    started = asyncio.ensure_future(asyncio.to_thread(scope.start))
+    try:
+        await asyncio.shield(started)
+    except asyncio.CancelledError:
+        # The thread cannot be stopped: wait for wandb.init to return so that the run it
+        # started is finished (as failed) before the cancellation propagates.
+        await asyncio.wait({started})
+        if not started.cancelled():
+            started.exception()  # retrieved here: the cancellation is what propagates
+        raise
 
 
 async def _call(in_thread: bool, fn: Callable[..., Any], *args: Any) -> Any:

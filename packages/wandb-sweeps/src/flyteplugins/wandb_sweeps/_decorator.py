@@ -144,13 +144,10 @@ def _should_download(download_logs: bool | None, created: bool) -> bool:
 
 
 def _check_json(extra: dict[str, Any]) -> None:
-    import json
+    """Extra keyword arguments go into the sweep configuration W&B stores and shows: plain JSON
+    values only, and no secret-named field (the context package's rule)."""
+    from flyteplugins.wandb_context import validation
 
-    for name, value in extra.items():
-        try:
-            json.dumps(value)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"@wandb_sweep({name}=...) must be a JSON value that W&B's sweep configuration "
-                f"accepts, got {value!r}."
-            ) from None
+    validation.check_plain_values(
+        extra, "@wandb_sweep", stored_in="the W&B sweep configuration (shown in the W&B UI)"
+    )

@@ -1,16 +1,20 @@
-"""Whether sweeps run against a W&B server or offline on this machine."""
+"""Whether sweeps run against a W&B server or on this machine."""
 
 from __future__ import annotations
 
-import os
-
-from flyteplugins.wandb_context import get_wandb_context
-
-_OFFLINE_MODES = ("offline", "dryrun")
+from flyteplugins.wandb_context import get_wandb_context, modes
 
 
 def is_offline() -> bool:
-    """``mode`` from ``wandb_config()`` in the Flyte context, else ``WANDB_MODE``, is offline."""
-    config = get_wandb_context()
-    mode = config.mode if config is not None and config.mode else os.environ.get("WANDB_MODE")
-    return (mode or "").strip().lower() in _OFFLINE_MODES
+    """True when sweeps run on this machine (W&B's sweep engine, locally): the mode of
+    ``wandb_config()`` in the Flyte context, else ``WANDB_MODE`` (the plugin's one mode rule),
+    is ``offline`` or ``disabled``.
+
+    ``disabled`` talks to no server either, so a sweep runs locally as in offline mode; its
+    trials are still recorded as local offline runs, since the engine reads their metrics
+    from them.
+
+    Raises:
+        ValueError: the mode is not one the W&B SDK accepts.
+    """
+    return modes.context_mode(get_wandb_context()) in modes.NO_SERVER_MODES

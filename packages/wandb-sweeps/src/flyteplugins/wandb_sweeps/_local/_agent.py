@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ._engine import next_params
+from ._engine import load_engine, next_params
 from ._store import CRASHED, FAILED, LocalSweep, SweepStore, Trial, agent_identity, new_id
 from ._trial import TrialOutcome, TrialSpec, run_trial
 
@@ -61,6 +61,7 @@ def _claim_trial(store: SweepStore, sweep: LocalSweep, host: str, pid: int, labe
     """Under the sweep lock: the engine's next parameters, recorded as a running trial."""
     from wandb.sdk.lib import config_util
 
+    load_engine()  # a first import takes seconds: never while holding up the other agents
     with store.locked() as trials:
         if sweep.run_cap is not None and sum(not t.prior for t in trials) >= sweep.run_cap:
             logger.info("Sweep %s reached its run_cap of %d runs.", sweep.id, sweep.run_cap)

@@ -19,10 +19,15 @@ _STATES = {RUNNING: "running", FINISHED: "finished", FAILED: "failed", CRASHED: 
 
 
 def load_engine() -> ModuleType:
+    """The engine, fully imported: ``next_run`` imports its search code (scipy, scikit-learn:
+    seconds) on first use, and an agent must not pay that while it holds the sweep lock."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the engine's pydantic v1-style config warns on import
             import sweeps
+            import sweeps.bayes_search
+            import sweeps.grid_search
+            import sweeps.random_search
     except ImportError as exc:
         raise RuntimeError(
             "Offline sweeps run W&B's sweep engine locally, which is not installed "
