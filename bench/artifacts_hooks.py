@@ -57,7 +57,7 @@ def bench_sweep_download(
     """Seed a sweep on ``server`` (a started ``wandb_server.WandbServer``) and time its download."""
     import wandb
 
-    from flyteplugins.wandb_artifacts import download_sweep
+    from flyteplugins.wandb_artifacts.internal import download_sweep
 
     root = Path(workdir or tempfile.mkdtemp(prefix="bench-sweep-"))
     env = {
@@ -120,7 +120,7 @@ def bench_history_export(steps: int = 1_000_000, workdir: str | None = None) -> 
     run_dir = _log_offline_run(root, steps)
     probe = (
         "import json, resource, sys, time\n"
-        "from flyteplugins.wandb_artifacts._offline import export_offline\n"
+        "from flyteplugins.wandb_artifacts.internal import export_offline\n"
         "t = time.perf_counter()\n"
         "report = export_offline(sys.argv[1], sys.argv[2])\n"
         "print(json.dumps({'seconds': time.perf_counter() - t, 'rows': report.history_rows,\n"

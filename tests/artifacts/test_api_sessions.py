@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import wandb
 
-from flyteplugins.wandb_artifacts import download_run
 from flyteplugins.wandb_artifacts._api_sessions import EXTRA_SESSIONS, ApiSessions, download_through
+from flyteplugins.wandb_artifacts.internal import download_run
 from wandb_server import WandbServer, seed_run
 
 PROJECT = "sessions"

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from flyteplugins.wandb_artifacts import download_run, download_wandb_run_dir
-from flyteplugins.wandb_artifacts._context import Settings
+from flyteplugins.wandb_artifacts import download_wandb_run_dir
+from flyteplugins.wandb_artifacts._context import ContextSettings
 from flyteplugins.wandb_artifacts._wandb_api import api_base_url
+from flyteplugins.wandb_artifacts.internal import download_run
 
 BAD_HOSTS = [
     "ftp://files.example.com",
@@ -57,18 +58,18 @@ def test_a_download_with_a_bad_host_sends_nothing(server: Any, tmp_path: Path) -
 @pytest.mark.parametrize(
     ("settings", "env_mode", "local"),
     [
-        (Settings(), None, False),
-        (Settings(), "offline", True),
-        (Settings(), "disabled", True),
-        (Settings(), "dryrun", True),
-        (Settings(mode="disabled"), "online", True),
-        (Settings(mode="run"), "offline", False),
-        (Settings(wandb_settings={"mode": "offline"}), "online", True),
-        (Settings(mode="online", wandb_settings={"mode": "offline"}), None, False),
+        (ContextSettings(), None, False),
+        (ContextSettings(), "offline", True),
+        (ContextSettings(), "disabled", True),
+        (ContextSettings(), "dryrun", True),
+        (ContextSettings(mode="disabled"), "online", True),
+        (ContextSettings(mode="run"), "offline", False),
+        (ContextSettings(wandb_settings={"mode": "offline"}), "online", True),
+        (ContextSettings(mode="online", wandb_settings={"mode": "offline"}), None, False),
     ],
 )
 def test_offline_and_disabled_never_use_a_server(
-    settings: Settings, env_mode: str | None, local: bool, monkeypatch: pytest.MonkeyPatch
+    settings: ContextSettings, env_mode: str | None, local: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if env_mode is not None:
         monkeypatch.setenv("WANDB_MODE", env_mode)
@@ -78,7 +79,7 @@ def test_offline_and_disabled_never_use_a_server(
 def test_a_mode_the_sdk_would_refuse_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WANDB_MODE", "OFFLINE")
     with pytest.raises(ValueError, match=r"W&B mode 'OFFLINE' \(from the WANDB_MODE"):
-        _ = Settings().offline_requested
+        _ = ContextSettings().offline_requested
 
 
 def test_a_disabled_download_exports_locally_and_contacts_no_server(

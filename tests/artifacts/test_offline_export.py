@@ -23,7 +23,8 @@ from flyteplugins.wandb_artifacts import (
 from flyteplugins.wandb_artifacts._atomic import STAGING_DIR
 from flyteplugins.wandb_artifacts._logfile import iter_record_payloads
 from flyteplugins.wandb_artifacts._offline import export_offline
-from flyteplugins.wandb_context import keys, wandb_config
+from flyteplugins.wandb_context import wandb_config
+from flyteplugins.wandb_context.internal import keys
 
 OWN_FILES = {"summary.json", "metrics_history.json"}
 

@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 import wandb
 
-from flyteplugins.wandb_artifacts import download_run, download_wandb_run_dir
+from flyteplugins.wandb_artifacts import download_wandb_run_dir
 from flyteplugins.wandb_artifacts._atomic import STAGING_DIR, staging_entry_name
-from flyteplugins.wandb_context import keys, wandb_config
+from flyteplugins.wandb_artifacts.internal import download_run
+from flyteplugins.wandb_context import wandb_config
+from flyteplugins.wandb_context.internal import keys
 from wandb_server import WandbServer, seed_run
 
 PROJECT = "dl"

@@ -17,11 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from flyteplugins.wandb_artifacts import download_run, download_wandb_run_dir
+from flyteplugins.wandb_artifacts import download_wandb_run_dir
 from flyteplugins.wandb_artifacts._atomic import STAGING_DIR
 from flyteplugins.wandb_artifacts._online import RunDownloader
 from flyteplugins.wandb_artifacts._retry import RetryPolicy
 from flyteplugins.wandb_artifacts._wandb_api import Target, make_api
+from flyteplugins.wandb_artifacts.internal import download_run
 from wandb_server import WandbServer, seed_run
 
 PROJECT = "robust"

@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 import wandb
 
-from flyteplugins.wandb_artifacts import download_sweep, download_wandb_sweep_dirs
-from flyteplugins.wandb_context import keys, wandb_config
+from flyteplugins.wandb_artifacts import download_wandb_sweep_dirs
+from flyteplugins.wandb_artifacts.internal import download_sweep
+from flyteplugins.wandb_context import wandb_config
+from flyteplugins.wandb_context.internal import keys
 from wandb_server import WandbServer
 
 PROJECT = "sweepdl"

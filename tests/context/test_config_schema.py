@@ -6,13 +6,8 @@ import json
 
 import pytest
 
-from flyteplugins.wandb_context import (
-    WandbConfig,
-    WandbSweepConfig,
-    keys,
-    wandb_config,
-    wandb_sweep_config,
-)
+from flyteplugins.wandb_context import wandb_config, wandb_sweep_config
+from flyteplugins.wandb_context.internal import WandbConfig, WandbSweepConfig, keys
 
 FULL_RUN = dict(
     project="proj",

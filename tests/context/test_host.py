@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from flyteplugins.wandb_context import hosts, wandb_config
+from flyteplugins.wandb_context import wandb_config
+from flyteplugins.wandb_context.internal import hosts
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 import wandb
-from flyteplugins.wandb_context import WandbConfig, modes
+
+from flyteplugins.wandb_context.internal import WandbConfig, modes
 
 
 @pytest.mark.parametrize(

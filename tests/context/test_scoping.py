@@ -10,10 +10,10 @@ import pytest
 from flyteplugins.wandb_context import (
     get_wandb_context,
     get_wandb_sweep_context,
-    keys,
     wandb_config,
     wandb_sweep_config,
 )
+from flyteplugins.wandb_context.internal import keys
 
 env = flyte.TaskEnvironment(name="ctx_scoping")
 

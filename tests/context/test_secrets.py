@@ -13,7 +13,8 @@ import flyte
 import pytest
 import wandb
 
-from flyteplugins.wandb_context import validation, wandb_config, wandb_sweep_config
+from flyteplugins.wandb_context import wandb_config, wandb_sweep_config
+from flyteplugins.wandb_context.internal import validation
 from flyteplugins.wandb_runs import wandb_init
 from flyteplugins.wandb_sweeps import wandb_sweep
 

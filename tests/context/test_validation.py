@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import flyte
 import pytest
 
-from flyteplugins.wandb_context import wandb_config, wandb_sweep_config
+from flyteplugins.wandb_context import get_wandb_context, wandb_config, wandb_sweep_config
+from flyteplugins.wandb_context.internal import current_custom_context
 
 env = flyte.TaskEnvironment(name="ctx_validation")
 
@@ -72,9 +71,13 @@ def test_failed_validation_leaves_context_untouched(local_run) -> None:
 
 
 def test_outside_task_context_manager_warns_and_does_nothing() -> None:
-    with pytest.warns(UserWarning, match="outside a Flyte task"), wandb_config(project="x"):
-        pass
-    assert asyncio.iscoroutinefunction(_context_after_bad_config.func)
+    assert get_wandb_context() is None
+    with pytest.warns(UserWarning, match="outside a Flyte task"), wandb_config(project="x") as scope:
+        assert get_wandb_context() is None  # nothing to override outside a task
+        assert current_custom_context() == {}
+        assert scope.project == "x"  # the object itself still carries the value
+    assert get_wandb_context() is None
+    assert current_custom_context() == {}
 
 
 def test_sdk_mode_aliases_are_accepted() -> None:

@@ -14,7 +14,8 @@ from urllib.parse import unquote
 import pytest
 
 from flyteplugins.wandb_context import wandb_config
-from flyteplugins.wandb_links import DEFAULT_HOST, Wandb, WandbSweep
+from flyteplugins.wandb_context.internal.hosts import DEFAULT_HOST
+from flyteplugins.wandb_links import Wandb, WandbSweep
 
 DOT_SPELLINGS = [
     ".",

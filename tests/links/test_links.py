@@ -9,7 +9,8 @@ import flyte
 import pytest
 
 from flyteplugins.wandb_context import wandb_config
-from flyteplugins.wandb_links import DEFAULT_HOST, Wandb, WandbSweep
+from flyteplugins.wandb_context.internal.hosts import DEFAULT_HOST
+from flyteplugins.wandb_links import Wandb, WandbSweep
 
 
 def render(link: flyte.Link, context: dict[str, str] | None = None, action: str = "a0") -> str:

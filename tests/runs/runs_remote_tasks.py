@@ -12,7 +12,7 @@ from typing import Any
 
 import flyte
 
-from flyteplugins.wandb_context import current_custom_context
+from flyteplugins.wandb_context.internal import current_custom_context
 from flyteplugins.wandb_runs import get_wandb_run, wandb_init
 
 env = flyte.TaskEnvironment("runs_remote")

@@ -9,8 +9,8 @@ from typing import Any
 import flyte
 
 from flyteplugins.wandb_artifacts.records import RecordedRun, find_offline_run_dirs, read_run, read_run_dir
-from flyteplugins.wandb_context import current_custom_context, keys, task_data
-from flyteplugins.wandb_runs import RUN_DATA_KEY
+from flyteplugins.wandb_context.internal import current_custom_context, keys, task_data
+from flyteplugins.wandb_runs.internal import RUN_DATA_KEY
 
 
 def wait_written(dirs: list[Path], timeout: float = 15.0) -> None:

@@ -11,7 +11,8 @@ import flyte
 import pytest
 from runs_support import metrics, own_id, recorded, recorded_ids, run_local, visible_run, visible_run_id
 
-from flyteplugins.wandb_context import current_custom_context, keys, wandb_config
+from flyteplugins.wandb_context import wandb_config
+from flyteplugins.wandb_context.internal import current_custom_context, keys
 from flyteplugins.wandb_runs import get_wandb_run, wandb_init
 
 env = flyte.TaskEnvironment("runs_concurrency")

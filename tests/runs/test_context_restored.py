@@ -14,11 +14,12 @@ from typing import Any
 
 import flyte
 import pytest
+import wandb
 from runs_support import recorded, recorded_ids, run_local
 
-import wandb
-from flyteplugins.wandb_context import current_custom_context, task_data
-from flyteplugins.wandb_runs import RUN_DATA_KEY, _registry, get_wandb_run, get_wandb_run_dir, wandb_init
+from flyteplugins.wandb_context.internal import current_custom_context, task_data
+from flyteplugins.wandb_runs import get_wandb_run, get_wandb_run_dir, wandb_init
+from flyteplugins.wandb_runs.internal import RUN_DATA_KEY, init_lock, live_run
 
 env = flyte.TaskEnvironment("runs_context_restored")
 
@@ -153,7 +154,7 @@ def test_raising_inside_a_task_leaves_the_caller_as_it_was(offline: Path) -> Non
     failed = [i for i in recorded_ids(offline) if i != out["run_id"]]
     assert len(failed) == 5 + 3  # the new helpers and the new child; the plain caller's runs
     assert {recorded(i, offline).exit_code for i in failed} == {1}
-    assert wandb.run is None and _registry.live_run_ids() == []
+    assert wandb.run is None and [i for i in recorded_ids(offline) if live_run(i) is not None] == []
 
 
 def _outside_view() -> list[Any]:
@@ -190,7 +191,7 @@ def test_cancelled_while_wandb_init_runs_still_finishes_the_run(offline: Path) -
         body_ran.append(True)
 
     async def cancel_during_init() -> None:
-        with _registry.init_lock:  # wandb.init waits for this lock: it cannot finish yet
+        with init_lock:  # wandb.init waits for this lock: it cannot finish yet
             call = asyncio.ensure_future(objective())
             for _ in range(3):  # let the call start and hand wandb.init to its thread
                 await asyncio.sleep(0)
@@ -202,6 +203,6 @@ def test_cancelled_while_wandb_init_runs_still_finishes_the_run(offline: Path) -
 
     asyncio.run(cancel_during_init())
     assert body_ran == []
-    assert wandb.run is None and _registry.live_run_ids() == []
     [run_id] = recorded_ids(offline)
+    assert wandb.run is None and live_run(run_id) is None
     assert recorded(run_id, offline).exit_code == 1

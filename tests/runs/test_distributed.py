@@ -18,7 +18,7 @@ from flyte.clustered import ClusteredTaskEnvironment
 from runs_support import metrics, recorded, wait_written
 
 from flyteplugins.wandb_runs import get_distributed_info, wandb_init
-from flyteplugins.wandb_runs._distributed import DistributedInfo, detect_distributed, plan_rank, task_topology
+from flyteplugins.wandb_runs.internal import DistributedInfo, detect_distributed, plan_rank, task_topology
 
 HERE = Path(__file__).parent
 MODES = ("auto", "shared", "new")

@@ -12,8 +12,9 @@ import pytest
 from runs_support import metrics, own_id, recorded, recorded_ids, run_local, wait_written
 
 from flyteplugins.wandb_artifacts.records import find_offline_run_dirs, read_run_dir
-from flyteplugins.wandb_context import current_custom_context, task_data
-from flyteplugins.wandb_runs import RUN_DATA_KEY, get_wandb_run, wandb_init
+from flyteplugins.wandb_context.internal import current_custom_context, task_data
+from flyteplugins.wandb_runs import get_wandb_run, wandb_init
+from flyteplugins.wandb_runs.internal import RUN_DATA_KEY
 from wandb_server import WandbServer
 
 env = flyte.TaskEnvironment("runs_failures")

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import flyte
 import pytest
+import wandb
 from runs_support import recorded_ids, run_local
 
-import wandb
-from flyteplugins.wandb_context import WandbConfig, wandb_config
+from flyteplugins.wandb_context import wandb_config
+from flyteplugins.wandb_context.internal import WandbConfig
 from flyteplugins.wandb_runs import get_wandb_run, wandb_init
-from flyteplugins.wandb_runs._settings import DecoratorOptions, effective_mode, resolve, shared_mode_kwargs
+from flyteplugins.wandb_runs.internal import DecoratorOptions, effective_mode, resolve, shared_mode_kwargs
 
 env = flyte.TaskEnvironment("runs_host_rule")
 

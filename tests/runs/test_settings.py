@@ -144,7 +144,7 @@ def test_mode_from_context_reaches_wandb_init(offline: Path, monkeypatch) -> Non
 def test_shared_mode_settings_never_touch_the_callers_settings(monkeypatch) -> None:
     import wandb
 
-    from flyteplugins.wandb_runs._settings import shared_mode_kwargs
+    from flyteplugins.wandb_runs.internal import shared_mode_kwargs
 
     mine = wandb.Settings(x_label="mine", console="off")
     monkeypatch.setenv("WANDB_MODE", "online")

@@ -8,7 +8,8 @@ from typing import Any
 
 import flyte
 
-from flyteplugins.wandb_context import keys, wandb_config
+from flyteplugins.wandb_context import wandb_config
+from flyteplugins.wandb_context.internal import keys
 from flyteplugins.wandb_links import Wandb
 from flyteplugins.wandb_runs import wandb_init
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import flyte
 import pytest
 
-from flyteplugins.wandb_context import current_custom_context, keys, wandb_config, wandb_sweep_config
+from flyteplugins.wandb_context import wandb_config, wandb_sweep_config
+from flyteplugins.wandb_context.internal import current_custom_context, keys
 from flyteplugins.wandb_links import WandbSweep
 from flyteplugins.wandb_sweeps import get_wandb_sweep_id, wandb_sweep
 from flyteplugins.wandb_sweeps._local import SweepStore

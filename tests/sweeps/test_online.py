@@ -20,12 +20,8 @@ import sweep_objectives as obj
 import wandb
 from sweep_helpers import make_sweep
 
-from flyteplugins.wandb_context import (
-    current_custom_context,
-    get_wandb_context,
-    wandb_config,
-    wandb_sweep_config,
-)
+from flyteplugins.wandb_context import get_wandb_context, wandb_config, wandb_sweep_config
+from flyteplugins.wandb_context.internal import current_custom_context
 from flyteplugins.wandb_runs import wandb_init
 from flyteplugins.wandb_sweeps import get_sweep_results, get_wandb_sweep_id, run_sweep_agent, wandb_sweep
 

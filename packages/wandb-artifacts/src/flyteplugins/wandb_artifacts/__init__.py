@@ -9,6 +9,12 @@
 * :mod:`.records`: read back what W&B recorded in a run's ``.wandb`` log.
 * ``flyte wandb ...``: CLI commands (see :mod:`.cli`).
 
+Also public: what a caller of these functions meets, :class:`PartialExportWarning` (to filter
+or make an error) and the errors :class:`LocalRunNotFoundError` and :class:`UnsafeTargetError`
+(both ``RuntimeError``, like every other download failure). The report-returning variants the
+CLI uses (``download_run``, ``download_sweep``, ``RunReport``, ``ProgressListener``) are not:
+they sit in :mod:`.internal`, with no stability promise.
+
 ``wandb`` itself is imported only when a download or record read happens.
 """
 
@@ -16,10 +22,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import records
 from ._errors import LocalRunNotFoundError, PartialExportWarning, UnsafeTargetError
-from ._report import ProgressListener, RunReport
-from ._run_dir import download_run, download_wandb_run_dir, export_offline_run
-from ._sweep_dirs import download_sweep, download_wandb_sweep_dirs
+from ._run_dir import download_wandb_run_dir, export_offline_run
+from ._sweep_dirs import download_wandb_sweep_dirs
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -30,17 +36,14 @@ _TRACED = frozenset({"download_wandb_run_logs", "download_wandb_sweep_logs"})
 __all__ = [
     "LocalRunNotFoundError",
     "PartialExportWarning",
-    "ProgressListener",
-    "RunReport",
     "UnsafeTargetError",
     "__version__",
-    "download_run",
-    "download_sweep",
     "download_wandb_run_dir",
     "download_wandb_run_logs",
     "download_wandb_sweep_dirs",
     "download_wandb_sweep_logs",
     "export_offline_run",
+    "records",
 ]
 
 

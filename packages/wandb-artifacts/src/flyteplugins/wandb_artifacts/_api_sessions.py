@@ -11,8 +11,6 @@ skipped.
 
 from __future__ import annotations
 
-import functools
-import inspect
 import itertools
 import logging
 import threading
@@ -62,18 +60,6 @@ class ApiSessions:
 
 
 def download_through(session: Any, remote: Any, root: str) -> None:
-    """``remote.download(root, replace=True)`` through ``session`` where the SDK allows it."""
-    if _takes_api(type(remote)):
-        remote.download(root=root, replace=True, api=session).close()
-    else:
-        remote.download(root=root, replace=True).close()
-
-
-@functools.cache
-def _takes_api(file_type: type) -> bool:
-    """Whether this SDK's ``File.download`` takes ``api=`` (older ones download through the
-    session that listed the file)."""
-    try:
-        return "api" in inspect.signature(file_type.download).parameters
-    except (TypeError, ValueError):
-        return False
+    """``remote.download(root, replace=True)`` through ``session`` (``File.download``'s public
+    ``api=`` parameter, in every wandb release the package admits)."""
+    remote.download(root=root, replace=True, api=session).close()

@@ -24,6 +24,7 @@ from typing import IO, Any
 
 from ._fs import own_dir, remove_tree, replace_into
 from ._paths import STAGING_DIR
+from ._process import pid_alive
 
 logger = logging.getLogger(__name__)
 
@@ -99,22 +100,12 @@ def reap_dead_leftovers(base: Path) -> None:
             )
             continue
         pid = int(match["pid"])
-        if pid == os.getpid() or _pid_alive(pid):
+        if pid == os.getpid() or pid_alive(pid):
             continue
         try:
             remove_tree(base / name)
         except OSError as exc:
             logger.warning("Could not remove the leftover download scratch %s: %s", base / name, exc)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except (ProcessLookupError, OverflowError):  # overflow: no process can have that pid
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @contextlib.contextmanager

@@ -6,14 +6,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flyteplugins.wandb_context import current_custom_context, get_wandb_context, hosts, keys, modes
+from flyteplugins.wandb_context import get_wandb_context
+from flyteplugins.wandb_context.internal import current_custom_context, hosts, keys, modes
 
 from . import records
 
 
 @dataclass(frozen=True)
-class Settings:
-    """Entity, project, host and mode from ``wandb_config(...)``, overridable per call.
+class ContextSettings:
+    """What a download takes from ``wandb_config(...)`` in the Flyte context: entity, project
+    and host (each overridable per call), mode, the run directory (``dir=``) and the run's
+    ``wandb.Settings`` (``wandb_settings``, read for its mode only).
 
     ``from_context`` raises ``ValueError`` for a host that breaks the plugin's host rule."""
 
@@ -27,7 +30,7 @@ class Settings:
     @classmethod
     def from_context(
         cls, entity: str | None = None, project: str | None = None, host: str | None = None
-    ) -> Settings:
+    ) -> ContextSettings:
         ctx = get_wandb_context()
         kwargs = (ctx.kwargs if ctx else None) or {}
         run_dir = kwargs.get("dir")

@@ -4,7 +4,8 @@ Layout, as written by wandb-core: a 7-byte file header (``:W&B``, magic ``0xBEE1
 endian, version byte), then 32 KiB blocks of chunks. Each chunk has a 7-byte header
 (CRC-32 of type byte + payload, payload length ``uint16``, type) and a payload; a record is
 one FULL chunk or FIRST, MIDDLE..., LAST chunks. A block tail shorter than a chunk header is
-padding. Each record is one serialized ``wandb_internal_pb2.Record``.
+padding. Each record is one serialized ``wandb_internal_pb2.Record`` (decoded by
+:func:`._compat.parse_record`). The header's constants are wandb's, kept in :mod:`._compat`.
 
 Damage is skipped, never silently: what a read could not use is counted in a
 :class:`LogDamage` the caller passes in.
@@ -17,23 +18,15 @@ import struct
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
-_FILE_IDENT = b":W&B"
-_FILE_MAGIC = 0xBEE1
+from ._compat import RECORD_LOG_IDENT, RECORD_LOG_MAGIC, RECORD_LOG_VERSIONS
+from ._errors import RecordLogError, SdkChangedError
+
 _FILE_HEADER = struct.Struct("<4sHB")
 _CHUNK_HEADER = struct.Struct("<IHB")
 _BLOCK_SIZE = 32 * 1024
 
 _FULL, _FIRST, _MIDDLE, _LAST = 1, 2, 3, 4
-
-
-class RecordLogError(ValueError):
-    """The file is not a W&B record log, or nothing in it is readable."""
-
-
-class UndecodableRecordError(RecordLogError):
-    """A record whose checksum is fine but whose bytes are not a W&B protobuf record."""
 
 
 @dataclass
@@ -148,9 +141,14 @@ def _count_tail(damage: LogDamage, leftover: int, pending: list[bytes] | None) -
 def _check_file_header(path: str | os.PathLike[str], head: bytes) -> None:
     if len(head) < _FILE_HEADER.size:
         raise RecordLogError(f"{os.fspath(path)!r} is empty or too short to be a W&B record log.")
-    ident, magic, _version = _FILE_HEADER.unpack(head)
-    if ident != _FILE_IDENT or magic != _FILE_MAGIC:
+    ident, magic, version = _FILE_HEADER.unpack(head)
+    if ident != RECORD_LOG_IDENT or magic != RECORD_LOG_MAGIC:
         raise RecordLogError(f"{os.fspath(path)!r} is not a W&B record log (expected a run-<id>.wandb file).")
+    if version not in RECORD_LOG_VERSIONS:
+        raise SdkChangedError(
+            f"the record log format: {os.fspath(path)!r} is format version {version}, this reader knows "
+            f"version(s) {', '.join(map(str, sorted(RECORD_LOG_VERSIONS)))}"
+        )
 
 
 def last_record_payload(path: str | os.PathLike[str]) -> bytes | None:
@@ -164,17 +162,3 @@ def last_record_payload(path: str | os.PathLike[str]) -> bytes | None:
         if last is not None:
             return last
     return None
-
-
-def parse_record(payload: bytes) -> Any:
-    """Decode one payload as ``wandb_internal_pb2.Record``; :class:`UndecodableRecordError`
-    if it is not one."""
-    from google.protobuf.message import DecodeError
-    from wandb.proto import wandb_internal_pb2 as pb
-
-    record = pb.Record()  # type: ignore[attr-defined]  # generated protobuf class
-    try:
-        record.ParseFromString(payload)
-    except DecodeError as exc:
-        raise UndecodableRecordError(f"a record of {len(payload)} bytes is not a W&B record: {exc}") from exc
-    return record

@@ -8,7 +8,7 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from ._context import Settings, context_run_id, local_only_run
+from ._context import ContextSettings, context_run_id, local_only_run
 from ._errors import PartialExportWarning
 from ._offline import export_offline
 from ._online import RunDownloader
@@ -98,13 +98,13 @@ def download_run(
 ) -> RunReport:
     """Like :func:`download_wandb_run_dir` but returns the :class:`RunReport` without raising
     for per-file failures (it still raises for run-level errors)."""
-    settings = Settings.from_context(entity, project, host)
+    context = ContextSettings.from_context(entity, project, host)
     run_id = check_id("run_id", run_id if run_id is not None else context_run_id())
     dest = Path(path).expanduser() if path is not None else default_run_path(run_id)
-    if settings.offline_requested or local_only_run(run_id, settings.wandb_dir):
-        return export_offline(run_id, dest, include_history, settings.wandb_dir, listener)
-    api = make_api(api_base_url(settings.host))
-    target = resolve_target(api, settings.entity, settings.project, f"run {run_id!r}")
+    if context.offline_requested or local_only_run(run_id, context.wandb_dir):
+        return export_offline(run_id, dest, include_history, context.wandb_dir, listener)
+    api = make_api(api_base_url(context.host))
+    target = resolve_target(api, context.entity, context.project, f"run {run_id!r}")
     with (
         ThreadPoolExecutor(file_workers, thread_name_prefix="wandb-download") as pool,
         RunDownloader(api, target, pool, listener) as downloader,

@@ -13,7 +13,9 @@ import stat
 import time
 from pathlib import Path
 
-from ._logfile import UndecodableRecordError, last_record_payload, parse_record
+from ._compat import parse_record
+from ._errors import UndecodableRecordError
+from ._logfile import last_record_payload
 
 DEFAULT_SETTLE_TIMEOUT_S = 15.0
 _POLL_S = 0.05

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from ._context import Settings, context_sweep_id, local_sweep_runs
+from ._context import ContextSettings, context_sweep_id, local_sweep_runs
 from ._errors import PartialExportWarning
 from ._fs import own_dir
 from ._offline import export_offline
@@ -67,25 +67,25 @@ def download_sweep(
     file_workers: int = DEFAULT_FILE_WORKERS,
 ) -> list[RunReport]:
     """One :class:`RunReport` per run of the sweep (failed runs carry ``error``)."""
-    settings = Settings.from_context(entity, project, host)
+    context = ContextSettings.from_context(entity, project, host)
     sweep_id = check_id("sweep_id", sweep_id if sweep_id is not None else context_sweep_id())
     base = Path(base_path).expanduser() if base_path is not None else default_base_path()
-    local = local_sweep_runs(sweep_id, settings.wandb_dir)
+    local = local_sweep_runs(sweep_id, context.wandb_dir)
     only_local = bool(local) and all(
         d.name.startswith("offline-run-") for dirs in local.values() for d in dirs
     )
-    if settings.offline_requested or only_local:
+    if context.offline_requested or only_local:
         if not local:
             raise RuntimeError(
                 f"No local W&B run of sweep {sweep_id!r} under "
-                f"{settings.wandb_dir or os.environ.get('WANDB_DIR') or os.getcwd()!r} (offline mode)."
+                f"{context.wandb_dir or os.environ.get('WANDB_DIR') or os.getcwd()!r} (offline mode)."
             )
         jobs = {
             rid: _offline_job(dirs[-1], base / rid, include_history, listener) for rid, dirs in local.items()
         }
         return _run_all(jobs, base, run_workers, "offline")
-    api = make_api(api_base_url(settings.host))
-    target = resolve_target(api, settings.entity, settings.project, f"sweep {sweep_id!r}")
+    api = make_api(api_base_url(context.host))
+    target = resolve_target(api, context.entity, context.project, f"sweep {sweep_id!r}")
     runs = fetch_sweep_runs(api, target, sweep_id)
     with (
         ThreadPoolExecutor(file_workers, thread_name_prefix="wandb-download") as pool,

@@ -10,8 +10,9 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from flyteplugins.wandb_context import hosts
+from flyteplugins.wandb_context.internal import hosts
 
+from ._compat import api_base_url_of
 from ._retry import DEFAULT_POLICY, RetryPolicy, call_with_retry
 
 
@@ -62,7 +63,8 @@ def another_api(api: Any) -> Any:
     """A further ``wandb.Api`` session on the same server as ``api`` (same credentials)."""
     import wandb
 
-    return wandb.Api(overrides={"base_url": api.settings["base_url"]})
+    base_url = api_base_url_of(api)
+    return wandb.Api(overrides={"base_url": base_url} if base_url else None)
 
 
 def _import_quietly(module: str) -> None:
@@ -85,14 +87,14 @@ def resolve_target(api: Any, entity: str | None, project: str | None, what: str)
             entity = call_with_retry(lambda: api.default_entity)
         except Exception as exc:
             if is_auth_error(exc):
-                raise auth_error(api.settings.get("base_url", "W&B"), exc) from exc
+                raise auth_error(api_base_url_of(api) or "W&B", exc) from exc
             entity = None
     if not entity:
         raise RuntimeError(
             f"Cannot download {what} without a W&B entity: set wandb_config(entity=..., "
             "project=...) in the Flyte context (or WANDB_ENTITY)."
         )
-    return Target(entity=entity, project=project, base_url=api.settings.get("base_url"))
+    return Target(entity=entity, project=project, base_url=api_base_url_of(api))
 
 
 def fetch_run(api: Any, target: Target, run_id: str, policy: RetryPolicy = DEFAULT_POLICY) -> Any:

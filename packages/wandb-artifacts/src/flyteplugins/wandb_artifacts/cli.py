@@ -20,8 +20,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ._errors import LocalRunNotFoundError, UnsafeTargetError
-from ._logfile import RecordLogError
+from ._errors import LocalRunNotFoundError, RecordLogError, SdkChangedError, UnsafeTargetError
 from ._report import ProgressListener, RunReport
 
 _console = Console(stderr=True)
@@ -68,6 +67,8 @@ def _hint(exc: BaseException) -> str:
         )
     if isinstance(exc, RecordLogError):
         return "the run's .wandb record log is not usable; check that the run directory is the right one."
+    if isinstance(exc, SdkChangedError):
+        return "this wandb release is outside the range the plugin supports; install one inside it."
     if isinstance(exc, UnsafeTargetError):
         return "something planted in the target directory is in the way; remove it or choose another --out."
     if isinstance(exc, (PermissionError, IsADirectoryError, NotADirectoryError, FileExistsError)):

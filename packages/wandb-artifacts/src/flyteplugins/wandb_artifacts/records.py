@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._compat import parse_record
 from ._decode import HistoryJson, JsonTree, history_row
-from ._errors import LocalRunNotFoundError
-from ._logfile import LogDamage, RecordLogError, UndecodableRecordError, iter_record_payloads, parse_record
+from ._errors import LocalRunNotFoundError, RecordLogError, UndecodableRecordError
+from ._logfile import LogDamage, iter_record_payloads
 from ._settle import DEFAULT_SETTLE_TIMEOUT_S, wait_until_settled
 
 __all__ = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._config import WandbConfig, WandbSweepConfig
-from ._flyte_context import current_custom_context
+from ._flyte_compat import current_custom_context
 from ._scope import WandbConfigScope, WandbSweepConfigScope
 from ._types import RankScope, RunMode
 

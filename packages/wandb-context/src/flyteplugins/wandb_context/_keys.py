@@ -50,8 +50,3 @@ def encode_value(value: Any) -> str:
     if isinstance(value, (list, tuple, dict, bool)):
         return json.dumps(list(value) if isinstance(value, tuple) else value, sort_keys=False)
     return str(value)
-
-
-def decode_json(value: str) -> Any:
-    """Decode a JSON-encoded field value."""
-    return json.loads(value)

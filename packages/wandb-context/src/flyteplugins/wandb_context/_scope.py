@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from typing import Any, ClassVar, Generic, NoReturn, TypeVar, overload
 
 from ._config import WandbConfig, WandbSweepConfig
-from ._flyte_context import scoped_task_context
+from ._flyte_compat import scoped_task_context
 from ._types import RankScope, RunMode
 
 _T = TypeVar("_T", WandbConfig, WandbSweepConfig)

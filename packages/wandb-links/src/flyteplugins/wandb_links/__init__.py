@@ -4,8 +4,7 @@ Needs only ``flyte`` and ``flyteplugins-wandb-context``: a UI-only deployment in
 package without the ``wandb`` SDK.
 """
 
-from ._links import Wandb, WandbSweep, default_run_id
-from ._url import DEFAULT_HOST, build_url, safe_host
+from ._links import Wandb, WandbSweep
 from ._version import __version__
 
-__all__ = ["DEFAULT_HOST", "Wandb", "WandbSweep", "__version__", "build_url", "default_run_id", "safe_host"]
+__all__ = ["Wandb", "WandbSweep", "__version__"]

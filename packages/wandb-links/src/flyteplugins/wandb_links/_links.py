@@ -1,37 +1,20 @@
-"""``flyte.Link`` implementations pointing at W&B runs, run groups and sweeps.
-
+"""``flyte.Link`` implementations pointing at W&B runs, run groups and sweeps, and the one
+resolver both use: the host, entity, project and target a link points to for an action.
 Values given to the link (by the decorator) beat values in the action's ``custom_context``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from flyte import Link
 
-from flyteplugins.wandb_context import keys
-from flyteplugins.wandb_context._types import RankScope, RunMode
+from flyteplugins.wandb_context import RankScope, RunMode
+from flyteplugins.wandb_context.internal import default_run_id, keys
 
-from ._url import SAFE_HOSTS, URLS, build_url, build_url_for, check_link_values, remember, safe_host
-
-
-def default_run_id(run_name: str, action_name: str) -> str:
-    """The run id a task's W&B run gets when none is given: ``{run_name}-{action_name}``."""
-    return f"{run_name}-{action_name}"
-
-
-# Module-level copies: get_link sits on the UI's hot path.
-_HOST_KEY = keys.HOST_KEY
-_PROJECT_KEY = keys.PROJECT_KEY
-_ENTITY_KEY = keys.ENTITY_KEY
-_ID_KEY = keys.ID_KEY
-_RUN_ID_KEY = keys.RUN_ID_KEY
-_SWEEP_ID_KEY = keys.SWEEP_ID_KEY
-_RUN_MODE_KEY = keys.run_key("run_mode")
-_RANK_SCOPE_KEY = keys.run_key("rank_scope")
-_SWEEP_PROJECT_KEY = keys.sweep_key("project")
-_SWEEP_ENTITY_KEY = keys.sweep_key("entity")
+from ._url import build_url, check_link_values, safe_host
 
 
 @dataclass
@@ -85,85 +68,7 @@ class Wandb(Link):
         pod_name: str,
         **kwargs: Any,
     ) -> str:
-        # Written for speed: the Flyte UI renders this for every action it shows.
-        if context:
-            host = self.host or context.get(_HOST_KEY)
-            wb_project = self.project or context.get(_PROJECT_KEY)
-            wb_entity = self.entity or context.get(_ENTITY_KEY)
-            parent_id = context.get(_RUN_ID_KEY)
-            run_mode = self.run_mode or context.get(_RUN_MODE_KEY) or "auto"
-        else:
-            host, wb_project, wb_entity, parent_id = self.host, self.project, self.entity, None
-            run_mode = self.run_mode or "auto"
-        if not wb_project or not wb_entity:
-            try:
-                return SAFE_HOSTS[host]
-            except KeyError:
-                return safe_host(host)
-        if self.distributed:
-            own_id = self._given_id(context, parent_id) or f"{run_name}-{action_name}"
-            rank_scope = self.rank_scope or (context or {}).get(_RANK_SCOPE_KEY) or "global"
-            return _distributed_link(
-                host, wb_entity, wb_project, own_id, run_mode, rank_scope, self.worker_index
-            )
-        if parent_id and run_mode != "new":
-            key = (host, wb_entity, wb_project, "runs", parent_id)
-        elif run_mode == "shared":
-            key = (host, wb_entity, wb_project)
-        else:
-            run_id = self.id
-            if not run_id and context:
-                run_id = context.get(_ID_KEY)
-                if run_id == parent_id:
-                    run_id = None  # inherited from the parent's run: a new run cannot take it
-            if not run_id:
-                key = (host, wb_entity, wb_project, run_name, action_name)
-                try:
-                    return DEFAULT_RUN_URLS[key]
-                except KeyError:
-                    return _default_run_url(*key)
-            key = (host, wb_entity, wb_project, "runs", run_id)
-        # a cache hit by subscript: cheaper than .get() and no slower than an unescaped f-string
-        try:
-            return URLS[key]
-        except KeyError:
-            return build_url_for(key)
-
-    def _given_id(self, context: dict[str, str] | None, parent_id: str | None) -> str | None:
-        if self.id:
-            return self.id
-        context_id = context.get(_ID_KEY) if context else None
-        # a context id naming the parent's run was inherited from it: a new run cannot take it
-        return None if context_id == parent_id else context_id
-
-
-# URLs of runs with the default id, by (host, entity, project, run_name, action_name): keyed on
-# the parts so a hit needs no ``f"{run_name}-{action_name}"`` (a fresh string to hash and compare).
-DEFAULT_RUN_URLS: dict[tuple[str | None, ...], str] = {}
-_DEFAULT_RUN_URLS_MAX = 8192
-
-
-def _default_run_url(host: str | None, entity: str, project: str, run_name: str, action_name: str) -> str:
-    url = build_url(host, entity, project, "runs", default_run_id(run_name, action_name))
-    return remember(
-        DEFAULT_RUN_URLS, (host, entity, project, run_name, action_name), url, _DEFAULT_RUN_URLS_MAX
-    )
-
-
-def _distributed_link(
-    host: str | None,
-    entity: str,
-    project: str,
-    base_id: str,
-    run_mode: str,
-    rank_scope: str,
-    worker_index: int | None,
-) -> str:
-    target = base_id
-    if worker_index is not None and rank_scope == "worker":
-        target = f"{base_id}-worker-{worker_index}"
-    kind = "groups" if run_mode == "new" else "runs"
-    return build_url(host, entity, project, kind, target)
+        return resolve(self, context, run_name, action_name)
 
 
 @dataclass
@@ -203,23 +108,84 @@ class WandbSweep(Link):
         pod_name: str,
         **kwargs: Any,
     ) -> str:
-        if context:
-            host = self.host or context.get(_HOST_KEY)
-            wb_project = self.project or context.get(_SWEEP_PROJECT_KEY) or context.get(_PROJECT_KEY)
-            wb_entity = self.entity or context.get(_SWEEP_ENTITY_KEY) or context.get(_ENTITY_KEY)
-            sweep_id = self.id or context.get(_SWEEP_ID_KEY)
-        else:
-            host, wb_project, wb_entity, sweep_id = self.host, self.project, self.entity, self.id
-        if not wb_project or not wb_entity:
-            try:
-                return SAFE_HOSTS[host]
-            except KeyError:
-                return safe_host(host)
-        if sweep_id:
-            key = (host, wb_entity, wb_project, "sweeps", sweep_id)
-        else:
-            key = (host, wb_entity, wb_project, "sweeps")
-        try:
-            return URLS[key]
-        except KeyError:
-            return build_url_for(key)
+        return resolve(self, context, run_name, action_name)
+
+
+_HOST = keys.HOST_KEY
+_ENTITY = keys.ENTITY_KEY
+_PROJECT = keys.PROJECT_KEY
+_ID = keys.ID_KEY
+_PARENT_RUN_ID = keys.RUN_ID_KEY
+_RUN_MODE = keys.run_key("run_mode")
+_RANK_SCOPE = keys.run_key("rank_scope")
+_SWEEP_ENTITY = keys.sweep_key("entity")
+_SWEEP_PROJECT = keys.sweep_key("project")
+_SWEEP_ID = keys.SWEEP_ID_KEY
+_NO_CONTEXT: dict[str, str] = {}
+
+
+def resolve(link: Wandb | WandbSweep, context: dict[str, str] | None, run_name: str, action_name: str) -> str:
+    """The URL ``link`` points to for one action. The link's own values beat the context's;
+    without an entity and a project it is the host alone. (The Flyte UI calls this for every
+    action it shows: kept to plain lookups, the URL itself comes from a cache.)"""
+    context = context or _NO_CONTEXT
+    host = link.host or context.get(_HOST)
+    if type(link) is WandbSweep:
+        entity = link.entity or context.get(_SWEEP_ENTITY) or context.get(_ENTITY)
+        project = link.project or context.get(_SWEEP_PROJECT) or context.get(_PROJECT)
+    else:
+        entity = link.entity or context.get(_ENTITY)
+        project = link.project or context.get(_PROJECT)
+    if not entity or not project:
+        return safe_host(host)
+    if type(link) is WandbSweep:
+        sweep_id = link.id or context.get(_SWEEP_ID)
+        return build_url(host, entity, project, "sweeps", sweep_id) if sweep_id else build_url(host, entity, project, "sweeps")
+
+    parent_id = context.get(_PARENT_RUN_ID)
+    run_mode = link.run_mode or context.get(_RUN_MODE) or "auto"
+    if link.distributed:
+        return _distributed_url(link, context, host, entity, project, parent_id, run_mode, run_name, action_name)
+    if parent_id and run_mode != "new":
+        return build_url(host, entity, project, "runs", parent_id)
+    if run_mode == "shared":  # no parent run to share yet
+        return build_url(host, entity, project)
+    run_id = _own_id(link, context, parent_id)
+    if run_id:
+        return build_url(host, entity, project, "runs", run_id)
+    return _default_run_url(host, entity, project, run_name, action_name)
+
+
+def _own_id(link: Wandb, context: dict[str, str], parent_id: str | None) -> str | None:
+    """The id the link's run was given, if any: the link's, else ``wandb_id`` from the context
+    unless that names the parent's run (inherited from it: a new run cannot take it)."""
+    if link.id:
+        return link.id
+    context_id = context.get(_ID)
+    return None if context_id == parent_id else context_id
+
+
+@lru_cache(maxsize=8192)
+def _default_run_url(host: str | None, entity: str, project: str, run_name: str, action_name: str) -> str:
+    # keyed on the parts: a hit builds no default_run_id string (a fresh one to hash) first
+    return build_url(host, entity, project, "runs", default_run_id(run_name, action_name))
+
+
+def _distributed_url(
+    link: Wandb,
+    context: dict[str, str],
+    host: str | None,
+    entity: str,
+    project: str,
+    parent_id: str | None,
+    run_mode: str,
+    run_name: str,
+    action_name: str,
+) -> str:
+    """The run (or, for ``run_mode="new"``, the run group) of a distributed task: one per
+    worker node in multi-node ``worker`` scope."""
+    target = _own_id(link, context, parent_id) or default_run_id(run_name, action_name)
+    rank_scope = link.rank_scope or context.get(_RANK_SCOPE) or "global"
+    if link.worker_index is not None and rank_scope == "worker":
+        target = f"{target}-worker-{link.worker_index}"
+    return build_url(host, entity, project, "groups" if run_mode == "new" else "runs", target)

@@ -5,13 +5,12 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
-from flyte._context import internal_ctx
+from flyteplugins.wandb_context.internal import task_context
 
 from ._distributed import detect_distributed
 
 if TYPE_CHECKING:
-    from flyte.models import TaskContext
-    from wandb.sdk.wandb_run import Run
+    from wandb import Run
 
 RUN_DATA_KEY = "_wandb_run"
 """Task-local data key holding the run object of the current task (seen by its traces)."""
@@ -20,12 +19,6 @@ RUN_DATA_KEY = "_wandb_run"
 # The run of a decorated function running outside any Flyte context (a sweep objective in
 # wandb.agent's thread); each thread or asyncio task sees its own.
 objective_run: ContextVar[Run | None] = ContextVar("flyteplugins_wandb_objective_run", default=None)
-
-
-def task_context() -> TaskContext | None:
-    """The running task's context; ``None`` outside a task (``flyte.ctx()`` returns a falsy
-    placeholder there instead)."""
-    return internal_ctx().data.task_context
 
 
 def get_wandb_run() -> Run | None:

@@ -6,12 +6,13 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any, TypeVar, overload
 
-from flyte._task import AsyncFunctionTaskTemplate
+from flyte import AsyncFunctionTaskTemplate
 
-from flyteplugins.wandb_context import RankScope, RunMode, get_wandb_context, keys
+from flyteplugins.wandb_context import RankScope, RunMode, get_wandb_context
+from flyteplugins.wandb_context.internal import in_trace, keys, task_context
 
 from . import _misuse
-from ._access import task_context
+from ._compat import called_by_flyte, is_flyte_trace
 from ._distributed import detect_distributed
 from ._links import add_wandb_links
 from ._plan import RunPlan, plan_function_in_task, plan_outside_flyte, plan_task_run
@@ -88,7 +89,7 @@ def wandb_init(
             return _decorate_task(func, options)  # type: ignore[return-value]
         if not callable(func):
             raise ValueError(f"@wandb_init decorates Flyte tasks and functions, not {func!r}.")
-        if _misuse.is_flyte_trace(func):
+        if is_flyte_trace(func):
             raise _misuse.trace_error(func)
         return _decorate_function(func, options)
 
@@ -121,9 +122,9 @@ def _decorate_function(func: F, options: DecoratorOptions) -> F:
         tctx = task_context()
         if tctx is None:
             return plan_outside_flyte(resolve(options, None))
-        if _misuse.in_trace():
+        if in_trace():
             raise _misuse.nested_trace_error(func)
-        if _misuse.called_by_flyte(caller):
+        if called_by_flyte(caller):
             raise _misuse.order_error(func)
         settings = resolve(options, get_wandb_context(), _parent_run_id())
         return plan_function_in_task(settings, tctx, getattr(func, "__qualname__", repr(func)))

@@ -6,9 +6,10 @@ local run directory, waiting for W&B to finish writing its record log).
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from typing import Any
+
+from flyteplugins.wandb_context.internal import run_coroutine_sync
 
 
 def _download_call(run_id: str) -> Any:
@@ -27,11 +28,4 @@ async def download_logs_async(run_id: str) -> Any:
 
 def download_logs_sync(run_id: str) -> Any:
     """From a sync task body, which Flyte runs in its own thread without an event loop."""
-    result = _download_call(run_id)
-    if inspect.isawaitable(result):
-        return asyncio.run(_awaited(result))
-    return result
-
-
-async def _awaited(awaitable: Any) -> Any:
-    return await awaitable
+    return run_coroutine_sync(_download_call(run_id))

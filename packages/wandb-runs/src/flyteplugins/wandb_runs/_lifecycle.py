@@ -12,16 +12,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from flyteplugins.wandb_context import keys, scoped_task_context
+from flyteplugins.wandb_context.internal import keys, scoped_task_context
 
 from . import _registry
 from ._access import RUN_DATA_KEY, objective_run
+from ._compat import another_run_active, is_sdk_shut_down
 from ._packages import package_list_read_once
 from ._plan import RunPlan
 from ._settings import effective_mode
 
 if TYPE_CHECKING:
-    from wandb.sdk.wandb_run import Run
+    from wandb import Run
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ class RunScope:
         try:
             run.finish(exit_code=1 if failed else 0)
         except Exception as exc:
-            if type(exc).__name__ != "AlreadyJoinedError":
+            if not is_sdk_shut_down(exc):
                 raise
             raise RuntimeError(
                 f"W&B was shut down (wandb.teardown()) while run {run.id!r} was still active, so it "
@@ -118,7 +119,7 @@ def _init(init_kwargs: dict[str, Any]) -> Run:
 
     kwargs = dict(init_kwargs)
     with _registry.init_lock:
-        if "reinit" not in kwargs and wandb.setup().most_recent_active_run is not None:
+        if "reinit" not in kwargs and another_run_active():
             # Several runs live side by side in one process (concurrent children, a parent
             # and its "new" child); the first one alone also becomes ``wandb.run``.
             kwargs["reinit"] = "create_new"

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flyte import Link
-from flyte._task import AsyncFunctionTaskTemplate
+from flyte import AsyncFunctionTaskTemplate, Link
 
 from flyteplugins.wandb_links import Wandb
 

@@ -1,12 +1,12 @@
 """The installed-package list W&B saves with every run, read once per state of the environment.
 
-``wandb.init`` lists every installed distribution (``wandb.util.working_set``) for the run's
-``requirements.txt``, re-reading each package's metadata every time: ~25 ms for 75 packages,
-~50 ms for 120, more in real training images, for every run. While our ``wandb.init`` runs,
-the SDK gets the list read by the first run instead, read again only when a directory on
+``wandb.init`` lists every installed distribution for the run's ``requirements.txt``,
+re-reading each package's metadata every time: ~25 ms for 75 packages, ~50 ms for 120, more in
+real training images or on a busy machine, for every run. While our ``wandb.init`` runs, the
+SDK gets the list read by the first run instead, read again only when a directory on
 ``sys.path`` changed (a package was installed, upgraded or removed). The file W&B writes is
-the same. Should a later SDK stop looking the function up when a run starts, the override
-just goes unused.
+the same. The swap itself is in ``_compat.package_scan``: should a later SDK list packages
+another way, runs simply start without the saving.
 """
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from ._compat import PackageScan, package_scan
 
 PathsState = tuple[tuple[str, int], ...]
 
@@ -36,7 +38,7 @@ def _paths_state() -> PathsState:
     return tuple(state)
 
 
-def _read_once(read: Callable[[], Iterable[Any]]) -> Callable[[], list[Any]]:
+def _read_once(read: PackageScan) -> PackageScan:
     def working_set() -> list[Any]:
         global _listing
         state = _paths_state()
@@ -55,11 +57,5 @@ def package_list_read_once() -> Iterator[None]:
     Callers hold the run-start lock, so blocks do not overlap; another thread calling the SDK
     function meanwhile gets the same list it would have read.
     """
-    import wandb.util
-
-    original = wandb.util.working_set
-    wandb.util.working_set = _read_once(original)
-    try:
+    with package_scan(_read_once):
         yield
-    finally:
-        wandb.util.working_set = original

@@ -7,8 +7,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from flyteplugins.wandb_context import keys
-from flyteplugins.wandb_links import default_run_id
+from flyteplugins.wandb_context.internal import default_run_id, keys
 
 from . import _registry
 from ._distributed import DistributedInfo, plan_rank
@@ -61,7 +60,9 @@ def _reuse_or_join(settings: ResolvedSettings, parent_id: str, label: str, in_ta
     return RunPlan("join", settings, parent_id, kwargs, in_flyte_task=in_task)
 
 
-def _created(settings: ResolvedSettings, tctx: TaskContext, run_id: str) -> dict[str, Any]:
+def _init_kwargs_for_new_run(settings: ResolvedSettings, tctx: TaskContext, run_id: str) -> dict[str, Any]:
+    """The ``wandb.init`` arguments of a run this task creates: its id, its Flyte origin, and
+    ``resume="allow"``."""
     kwargs = with_origin({**settings.init_kwargs, "id": run_id}, flyte_origin(tctx))
     # A retried attempt of the action derives the same id and continues that run.
     kwargs.setdefault("resume", "allow")
@@ -80,7 +81,7 @@ def plan_task_run(
     if parent_id and settings.run_mode in ("auto", "shared"):
         return _reuse_or_join(settings, parent_id, tctx.action.name, in_task=True)
     run_id = settings.explicit_id or default_run_id(tctx.action.run_name or "", tctx.action.name)
-    kwargs = _created(settings, tctx, run_id)
+    kwargs = _init_kwargs_for_new_run(settings, tctx, run_id)
     if tctx.mode != "local":
         # Children run in their own pods and join this run as secondaries.
         kwargs = shared_mode_kwargs(kwargs, primary=True, label=tctx.action.name)
@@ -96,7 +97,7 @@ def _plan_rank(settings: ResolvedSettings, tctx: TaskContext, dist: DistributedI
         kwargs = {**without_creator_settings(settings.init_kwargs), "id": rank.run_id}
         kwargs = shared_mode_kwargs(kwargs, primary=False, label=rank.shared.label)
         return RunPlan("join", settings, rank.run_id, kwargs, in_flyte_task=True)
-    kwargs = _created(settings, tctx, rank.run_id)
+    kwargs = _init_kwargs_for_new_run(settings, tctx, rank.run_id)
     if rank.group is not None:
         kwargs.setdefault("group", rank.group)
     if rank.shared is not None:

@@ -12,7 +12,7 @@ import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from wandb.sdk.wandb_run import Run
+    from wandb import Run
 
 _lock = threading.Lock()
 _live: dict[str, Run] = {}
@@ -36,8 +36,3 @@ def unregister(run: Run) -> None:
 def live_run(run_id: str) -> Run | None:
     with _lock:
         return _live.get(run_id)
-
-
-def live_run_ids() -> list[str]:
-    with _lock:
-        return list(_live)

@@ -10,13 +10,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from flyteplugins.wandb_context import RankScope, RunMode, WandbConfig, hosts, modes, validation
+from flyteplugins.wandb_context import RankScope, RunMode
+from flyteplugins.wandb_context.internal import WandbConfig, hosts, modes, validation
 
 if TYPE_CHECKING:
     from flyte.models import TaskContext
 
 ORIGIN_KEY = "flyte"
 """Config key under which a run records the Flyte execution that created it."""
+
+_CALLER = "@wandb_init"
+"""How validation errors name the call that got the bad value."""
 
 # Settings that describe the run as a whole belong to whoever created it; a task that joins
 # or reuses a run does not send them (it would rename or re-tag the parent's run).
@@ -37,18 +41,18 @@ class DecoratorOptions:
     def validate(self) -> None:
         """Raise ``ValueError`` naming the bad argument and the fix (the same checks, and
         messages, as ``wandb_config``)."""
-        check, caller = validation, "@wandb_init"
-        check.check_choice("run_mode", self.run_mode, check.RUN_MODES, caller)
-        check.check_choice("rank_scope", self.rank_scope, check.RANK_SCOPES, caller)
-        check.check_choice("mode", self.kwargs.get("mode"), check.ACCEPTED_WANDB_MODES, caller)
-        check.check_optional_bool("download_logs", self.download_logs, caller)
-        for name in ("project", "entity"):
-            check.check_optional_str(name, getattr(self, name), caller)
+        kwargs = self.kwargs
+        validation.check_choice("run_mode", self.run_mode, validation.RUN_MODES, _CALLER)
+        validation.check_choice("rank_scope", self.rank_scope, validation.RANK_SCOPES, _CALLER)
+        validation.check_choice("mode", kwargs.get("mode"), validation.ACCEPTED_WANDB_MODES, _CALLER)
+        validation.check_optional_bool("download_logs", self.download_logs, _CALLER)
+        validation.check_optional_str("project", self.project, _CALLER)
+        validation.check_optional_str("entity", self.entity, _CALLER)
         for name in ("id", "name", "group", "host"):
-            check.check_optional_str(name, self.kwargs.get(name), caller)
-        hosts.check_host(self.kwargs.get("host"), caller)
-        check.check_tags(self.kwargs.get("tags"), caller)
-        check.check_config(self.kwargs.get("config"), caller)
+            validation.check_optional_str(name, kwargs.get(name), _CALLER)
+        hosts.check_host(kwargs.get("host"), _CALLER)
+        validation.check_tags(kwargs.get("tags"), _CALLER)
+        validation.check_config(kwargs.get("config"), _CALLER)
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,8 @@ from typing import Any, TypeVar, overload
 
 from flyte._task import AsyncFunctionTaskTemplate
 
-from flyteplugins.wandb_context import (
-    current_custom_context,
-    get_wandb_sweep_context,
-    keys,
-    scoped_task_context,
-)
+from flyteplugins.wandb_context import get_wandb_sweep_context
+from flyteplugins.wandb_context.internal import current_custom_context, keys, scoped_task_context
 
 from ._agents_count import note_agent_launched
 from ._create import SweepRequest, create_sweep, resolve_request
@@ -146,7 +142,7 @@ def _should_download(download_logs: bool | None, created: bool) -> bool:
 def _check_json(extra: dict[str, Any]) -> None:
     """Extra keyword arguments go into the sweep configuration W&B stores and shows: plain JSON
     values only, and no secret-named field (the context package's rule)."""
-    from flyteplugins.wandb_context import validation
+    from flyteplugins.wandb_context.internal import validation
 
     validation.check_plain_values(
         extra, "@wandb_sweep", stored_in="the W&B sweep configuration (shown in the W&B UI)"

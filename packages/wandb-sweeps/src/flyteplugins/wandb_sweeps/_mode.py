@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flyteplugins.wandb_context import get_wandb_context, modes
+from flyteplugins.wandb_context import get_wandb_context
+from flyteplugins.wandb_context.internal import modes
 
 
 def is_offline() -> bool:

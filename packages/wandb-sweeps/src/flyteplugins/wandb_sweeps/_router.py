@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flyteplugins.wandb_context import current_custom_context, keys
+from flyteplugins.wandb_context.internal import current_custom_context, keys
 
 _lock = threading.Lock()
 _active = 0

@@ -1,4 +1,6 @@
-"""Reading and scoped overriding of Flyte's ``custom_context`` and task-local data.
+"""Every touch of Flyte's private context API in this package: reading and scoped overriding
+of the running task's ``custom_context`` and task-local data. ``tests/context/test_compat_canaries.py``
+fails loudly when Flyte changes the shape used here.
 
 Overrides swap the whole task context through Flyte's context variable, so leaving a scope
 restores exactly the previous keys (also on exceptions) and concurrent children started with
@@ -9,14 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import flyte
 from flyte._context import internal_ctx, root_context_var  # the only way to scope a task context
 
+if TYPE_CHECKING:
+    from flyte.models import TaskContext
 
-def in_task_context() -> bool:
-    return bool(flyte.ctx())
+
+def task_context() -> TaskContext | None:
+    """The running task's context; ``None`` outside a task (``flyte.ctx()`` returns a falsy
+    placeholder there instead)."""
+    return internal_ctx().data.task_context
+
+
+def in_trace() -> bool:
+    """Whether the caller runs inside a ``flyte.trace``."""
+    return internal_ctx().is_in_trace()
 
 
 def current_custom_context() -> dict[str, str]:

@@ -1,0 +1,37 @@
+"""Plumbing shared with the sibling packages of flyteplugins-wandb (links, runs, artifacts,
+sweeps) and their tests.
+
+Not part of the public API: no stability promise, names may change in any release. Users import
+from ``flyteplugins.wandb_context`` (or ``flyteplugins.wandb``) only.
+"""
+
+from . import _host as hosts
+from . import _keys as keys
+from . import _mode as modes
+from . import _validate as validation
+from ._config import WandbConfig, WandbSweepConfig
+from ._coroutines import run_coroutine_sync
+from ._flyte_compat import current_custom_context, in_trace, scoped_task_context, task_context, task_data
+from ._run_id import default_run_id
+from ._scope import ConfigScope, WandbConfigScope, WandbSweepConfigScope
+from ._types import WandbMode
+
+__all__ = [
+    "ConfigScope",
+    "WandbConfig",
+    "WandbConfigScope",
+    "WandbMode",
+    "WandbSweepConfig",
+    "WandbSweepConfigScope",
+    "current_custom_context",
+    "default_run_id",
+    "hosts",
+    "in_trace",
+    "keys",
+    "modes",
+    "run_coroutine_sync",
+    "scoped_task_context",
+    "task_context",
+    "task_data",
+    "validation",
+]
