@@ -16,6 +16,7 @@ from flyteplugins.wandb_artifacts._atomic import HOST_TAG, Staging, staging_entr
 from flyteplugins.wandb_artifacts._errors import UnsafeTargetError
 from flyteplugins.wandb_artifacts._fs import remove_tree
 from flyteplugins.wandb_artifacts._paths import STAGING_DIR, UnsafePathError, safe_destination
+from flyteplugins.wandb_artifacts.internal import pid_alive
 
 
 def _dead_pid() -> int:
@@ -161,3 +162,11 @@ def test_publishing_never_goes_through_a_symlinked_subdirectory(tmp_path: Path) 
     assert sorted(p.name for p in (outside / "sub").iterdir()) == ["deep.me"]
     assert (target / "new" / "dir" / "y.json").read_text() == '{\n  "b": 2\n}\n'
     assert not (target / STAGING_DIR).exists()
+
+
+def test_pid_alive_is_false_only_for_a_process_that_is_certainly_gone() -> None:
+    """The one liveness rule (``internal.pid_alive``), shared with wandb-sweeps' local engine."""
+    assert pid_alive(os.getpid())
+    assert not pid_alive(_dead_pid())
+    assert pid_alive(0) and pid_alive(-1)  # process groups, not processes: cannot tell, so alive
+    assert not pid_alive(2**70)  # no process can have that pid

@@ -1,4 +1,7 @@
-"""Every run still gets the full requirements.txt while the package list is read once."""
+"""Every run still gets the full requirements.txt while the package list is read once.
+
+Also the canary proving that ``wandb.init`` consults the replaced ``wandb.util.working_set``
+(``wandb_runs._compat.package_scan``; its shape is checked in ``test_compat_canaries.py``)."""
 
 from __future__ import annotations
 
@@ -79,7 +82,12 @@ def test_each_run_saves_the_full_list_read_once(wandb_offline: Path, reads_of_th
     expected = _installed()
     for lines in files.values():
         assert set(lines) == expected
-    assert len(reads_of_the_package_list) <= 1  # earlier tests in this process may have read it
+    # Earlier tests in this process may have read it. More reads: wandb.init no longer looks up
+    # wandb.util.working_set when a run starts, so the override goes unused.
+    assert len(reads_of_the_package_list) <= 1, (
+        f"wandb.init read the package list {len(reads_of_the_package_list)} times for 4 runs: it no "
+        "longer consults wandb.util.working_set; update wandb_runs._compat.package_scan"
+    )
 
 
 def test_a_package_installed_between_runs_is_in_the_next_runs_list(

@@ -155,3 +155,24 @@ def test_sweep_task_failure_leaves_context_as_it_was(local_run, wandb_offline: P
         return current_custom_context().get(keys.SWEEP_ID_KEY, "none")
 
     assert local_run(parent, custom_context={**SWEEP}) == "none"
+
+
+@env.task
+async def precedence_seen() -> list[list[str | None]]:
+    from flyteplugins.wandb_sweeps._project import project_entity
+
+    return [list(project_entity(None, None)), list(project_entity("arg", "")), list(project_entity("", "e"))]
+
+
+def test_one_project_entity_rule_for_creating_joining_and_reading(local_run) -> None:
+    """_project.project_entity is the rule resolve_request, the agent and get_sweep_results use."""
+    context = {
+        **wandb_config(project="from-run-config", entity="team-run"),
+        **wandb_sweep_config(project="from-sweep-config", method="grid", parameters={"x": {"values": [1]}}),
+    }
+    assert local_run(precedence_seen, custom_context=context) == [
+        ["from-sweep-config", "team-run"],
+        ["arg", "team-run"],
+        ["from-sweep-config", "e"],
+    ]
+    assert local_run(precedence_seen) == [[None, None], ["arg", None], [None, "e"]]

@@ -1,7 +1,8 @@
 """Online sweeps against the W&B-protocol test server, with the real ``wandb.sweep``/``wandb.agent``.
 
 The SDK's agent polls the sweep controller every 5 s, so each online trial costs ~5 s: one test
-covers the whole documented flow (create, fan out agents, trials, links, download_logs).
+covers the whole documented flow (create, fan out agents, trials, links, results, download_logs)
+on the server named by ``wandb_config(host=...)``, while ``WANDB_BASE_URL`` names another one.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from flyteplugins.wandb_context import get_wandb_context, wandb_config, wandb_sw
 from flyteplugins.wandb_context.internal import current_custom_context
 from flyteplugins.wandb_runs import wandb_init
 from flyteplugins.wandb_sweeps import get_sweep_results, get_wandb_sweep_id, run_sweep_agent, wandb_sweep
+from wandb_server import WandbServer
+from wandb_server.server import end_wandb_session
 
 env = flyte.TaskEnvironment("sweeps-online")
 
@@ -60,7 +63,8 @@ async def run_parallel_sweep(num_agents: int = 2, trials_per_agent: int = 2) -> 
     ]
     seen = await asyncio.gather(*agents)
     action = flyte.ctx().action
-    return [[sweep_id or "", f"{action.run_name}-{action.name}"], *seen]
+    results = [str(r.params["lr"]) for r in get_sweep_results()]  # the context's server and project
+    return [[sweep_id or "", f"{action.run_name}-{action.name}"], results, *seen]
 
 
 @pytest.fixture
@@ -72,12 +76,22 @@ def server(wandb_server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     return wandb_server.use(monkeypatch)
 
 
+@pytest.fixture
+def decoy(server: WandbServer, monkeypatch: pytest.MonkeyPatch):
+    """Another W&B server in ``WANDB_BASE_URL``: nothing of a sweep whose context names ``server``
+    as its host may reach it, not even the API key."""
+    with WandbServer() as other:
+        monkeypatch.setenv("WANDB_BASE_URL", other.base_url)
+        end_wandb_session()  # the SDK reads WANDB_BASE_URL when its session starts
+        yield other
+
+
 @pytest.mark.timeout(120)  # ~5 s a trial online; an agent that ignored count would run the whole grid
 def test_parallel_agent_tasks_complete_n_times_count_trials_of_one_sweep(
-    server, local_run, tmp_path: Path
+    server, decoy: WandbServer, local_run, tmp_path: Path
 ) -> None:
     context = {
-        **wandb_config(project="online-sweep", entity=server.entity),
+        **wandb_config(project="online-sweep", entity=server.entity, host=server.base_url),
         **wandb_sweep_config(
             method="grid",
             metric={"name": "loss", "goal": "minimize"},
@@ -85,19 +99,28 @@ def test_parallel_agent_tasks_complete_n_times_count_trials_of_one_sweep(
             download_logs=True,
         ),
     }
-    (sweep_id, default_name), *agents = local_run(run_parallel_sweep, 2, 2, custom_context=context)
+    (sweep_id, default_name), results, *agents = local_run(run_parallel_sweep, 2, 2, custom_context=context)
+
+    # the sweep, its agents and runs used the context's host; the SDK's own server saw nothing
+    assert decoy.requests == []
+    assert os.environ["WANDB_BASE_URL"] == decoy.base_url
+    later = wandb.init(project="after-the-sweep")  # the SDK's session is back on its own server
+    later.finish()
+    assert decoy.get_run("after-the-sweep", later.id) is not None
+    assert server.get_run("after-the-sweep", later.id) is None
 
     # one sweep, created with the context's configuration and the default name
-    sweep = wandb.Api().sweep(f"{server.entity}/online-sweep/{sweep_id}")
+    api = wandb.Api(overrides={"base_url": server.base_url})
+    sweep = api.sweep(f"{server.entity}/online-sweep/{sweep_id}")
     assert sweep.config["method"] == "grid"
     assert sweep.config["parameters"] == PARAMETERS
     assert sweep.config["metric"] == {"name": "loss", "goal": "minimize"}
     assert sweep.name == default_name
     assert len(server.storage.sweeps) == 1
 
-    # both agent tasks joined it, and their link points at it
+    # both agent tasks joined it, and their link points at it, on the context's host
     assert [a[0] for a in agents] == [sweep_id, sweep_id]
-    assert {a[1] for a in agents} == {f"https://wandb.ai/{server.entity}/online-sweep/sweeps/{sweep_id}"}
+    assert {a[1] for a in agents} == {f"{server.base_url}/{server.entity}/online-sweep/sweeps/{sweep_id}"}
 
     # 2 agents x count 2 = 4 trials, each a finished run of the sweep with its own grid point
     runs = list(sweep.runs)
@@ -106,8 +129,7 @@ def test_parallel_agent_tasks_complete_n_times_count_trials_of_one_sweep(
     assert sorted(r.config["lr"] for r in runs) == [0.05, 0.1, 0.2, 0.5]
     assert all(r.summary["loss"] == r.config["lr"] * 10 for r in runs)
 
-    results = get_sweep_results(sweep_id, project="online-sweep", entity=server.entity)
-    assert [r.params["lr"] for r in results] == [0.05, 0.1, 0.2, 0.5]
+    assert results == ["0.05", "0.1", "0.2", "0.5"]  # get_sweep_results() in the sweep task, best first
 
     # download_logs: every run of the sweep, exported after the sweep task
     downloaded = tmp_path / "tmp" / "wandb_sweeps" / sweep_id

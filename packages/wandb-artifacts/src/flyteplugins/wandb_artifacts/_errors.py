@@ -20,7 +20,7 @@ class PartialExportWarning(UserWarning):
     """An export wrote only part of a run (its record log is damaged or still being written).
 
     Raised as an error instead with ``warnings.simplefilter("error", PartialExportWarning)``;
-    ``RunReport.partial`` says the same for callers of ``download_run``/``export_offline``.
+    ``RunReport.partial`` says the same to the CLI (:mod:`.internal`).
     """
 
 

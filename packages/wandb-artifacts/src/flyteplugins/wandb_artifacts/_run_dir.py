@@ -73,12 +73,12 @@ def export_offline_run(
     being written after a bounded wait is exported as far as it can be read, and a
     :class:`PartialExportWarning` names the run and counts what was skipped. It warns rather
     than raises so that ``download_logs=True`` keeps what could be saved of a crashed run; to
-    make it an error: ``warnings.simplefilter("error", PartialExportWarning)``, or call
-    ``export_offline`` and check ``RunReport.partial``.
+    make it an error: ``warnings.simplefilter("error", PartialExportWarning)``.
 
     Raises:
-        RuntimeError: the run or its record log is not found, nothing in the log is readable,
-            or files could not be copied (the rest are in place).
+        LocalRunNotFoundError: the run or its record log is not found (a ``RuntimeError``).
+        records.RecordLogError: nothing in the log is readable (a ``ValueError``).
+        RuntimeError: files could not be copied (the rest are in place).
     """
     report = export_offline(run_dir_or_id, path, include_history)
     raise_for_report(report)

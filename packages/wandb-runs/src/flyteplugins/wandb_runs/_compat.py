@@ -36,8 +36,8 @@ def package_scan(wrap: Callable[[PackageScan], PackageScan]) -> Iterator[bool]:
     """
     import wandb.util
 
-    original = getattr(wandb.util, "working_set", None)
-    if not callable(original):
+    original: PackageScan | None = getattr(wandb.util, "working_set", None)
+    if original is None:
         yield False
         return
     wandb.util.working_set = wrap(original)

@@ -4,6 +4,7 @@ Not part of the public API: no stability promise, names may change in any releas
 from ``flyteplugins.wandb_runs`` (or ``flyteplugins.wandb``) only.
 """
 
+from . import _compat as compat
 from ._access import RUN_DATA_KEY
 from ._distributed import DistributedInfo, detect_distributed, plan_rank, task_topology
 from ._registry import init_lock, live_run
@@ -13,6 +14,7 @@ __all__ = [
     "RUN_DATA_KEY",
     "DecoratorOptions",
     "DistributedInfo",
+    "compat",
     "detect_distributed",
     "effective_mode",
     "init_lock",

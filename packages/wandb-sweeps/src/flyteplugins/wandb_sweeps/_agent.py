@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable
 from typing import Any
 
-from flyteplugins.wandb_context import get_wandb_context, get_wandb_sweep_context
-
 from ._mode import is_offline
-from ._objective import as_sync_objective, check_objective
-
-# wandb.agent keeps its state in process globals (environment variables, the SDK singleton),
-# so two agents in one process (sync Flyte tasks run on threads) must take turns.
-_ONLINE_AGENT_LOCK = threading.Lock()
+from ._objective import check_objective
+from ._online import run_online_agent
+from ._project import project_entity
 
 
 def run_sweep_agent(
@@ -29,10 +24,12 @@ def run_sweep_agent(
     """Run sweep trials: each calls ``function()`` (the objective, which reads its hyperparameters
     from ``wandb.run.config`` and logs the sweep's metric) as one W&B run of the sweep.
 
-    Online this is ``wandb.agent`` (the W&B server's controller picks the parameters). For an
-    offline sweep (one created on this machine by a ``@wandb_sweep`` task in offline mode) W&B's
-    sweep engine picks them locally; agents in threads and processes of this machine share the
-    sweep through its state directory. ``count`` bounds this agent's trials (``None``: until the
+    Online this is ``wandb.agent`` (the W&B server's controller picks the parameters) on the
+    server of ``wandb_config(host=...)``, else the SDK's own; ``project``/``entity`` default to
+    ``wandb_sweep_config()``'s, then ``wandb_config()``'s. For an offline sweep (one created on
+    this machine by a ``@wandb_sweep`` task in offline mode) W&B's sweep engine picks them
+    locally; agents in threads and processes of this machine share the sweep through its state
+    directory. ``count`` bounds this agent's trials (``None``: until the
     grid is exhausted or the sweep's ``run_cap`` is reached; random and bayes run forever). A
     trial whose objective raises is recorded as failed and the agent goes on.
 
@@ -57,15 +54,6 @@ def run_sweep_agent(
     _run_online(sweep_id, function, count, project, entity, max_consecutive_failed_runs, kwargs)
 
 
-def context_project_entity(project: str | None, entity: str | None) -> tuple[str | None, str | None]:
-    """Arguments beat ``wandb_sweep_config()``, which beats ``wandb_config()``."""
-    sweep_cfg = get_wandb_sweep_context()
-    run_cfg = get_wandb_context()
-    project = project or (sweep_cfg and sweep_cfg.project) or (run_cfg and run_cfg.project) or None
-    entity = entity or (sweep_cfg and sweep_cfg.entity) or (run_cfg and run_cfg.entity) or None
-    return project, entity
-
-
 def _run_online(
     sweep_id: str,
     function: Callable[[], Any],
@@ -75,22 +63,11 @@ def _run_online(
     max_consecutive_failed_runs: int | None,
     kwargs: dict[str, Any],
 ) -> None:
-    from wandb.wandb_agent import agent
-
-    project, entity = context_project_entity(project, entity)
+    project, entity = project_entity(project, entity)
     if not project and "/" not in sweep_id and not os.environ.get("WANDB_PROJECT"):
         raise ValueError(
             f"The agent for W&B sweep {sweep_id!r} needs the project the sweep lives in: pass "
             "project=..., set wandb_config(project=...) or wandb_sweep_config(project=...), or pass "
             "the sweep as 'entity/project/sweep_id'."
         )
-    with _ONLINE_AGENT_LOCK:
-        agent(
-            sweep_id,
-            function=as_sync_objective(function),
-            entity=entity,
-            project=project,
-            count=count,
-            max_consecutive_failed_runs=max_consecutive_failed_runs,
-            **kwargs,
-        )
+    run_online_agent(sweep_id, function, count, project, entity, max_consecutive_failed_runs, kwargs)

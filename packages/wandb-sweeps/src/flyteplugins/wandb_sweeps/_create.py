@@ -3,17 +3,15 @@ with the local engine."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import flyte
 
-from flyteplugins.wandb_context import get_wandb_context, get_wandb_sweep_context
+from flyteplugins.wandb_context import get_wandb_sweep_context
 
 from ._mode import is_offline
+from ._project import project_entity
 
 _NO_CONFIG = (
     "@wandb_sweep task {task!r} found no sweep configuration in its Flyte context. Pass one "
@@ -39,13 +37,12 @@ class SweepRequest:
 def resolve_request(
     task_name: str, project: str | None, entity: str | None, extra: dict[str, Any]
 ) -> SweepRequest:
-    """Decorator arguments beat ``wandb_sweep_config()``, which beats ``wandb_config()``."""
+    """The sweep configuration in context plus the decorator's extras; project and entity by
+    :func:`project_entity` (decorator arguments first)."""
     sweep_cfg = get_wandb_sweep_context()
     if sweep_cfg is None:
         raise RuntimeError(_NO_CONFIG.format(task=task_name))
-    run_cfg = get_wandb_context()
-    project = project or sweep_cfg.project or (run_cfg.project if run_cfg else None)
-    entity = entity or sweep_cfg.entity or (run_cfg.entity if run_cfg else None)
+    project, entity = project_entity(project, entity)
     extra = dict(extra)
     prior_runs = extra.pop("prior_runs", None) or sweep_cfg.prior_runs or []
     config = {k: v for k, v in sweep_cfg.to_sweep_dict().items() if k not in ("project", "entity")}
@@ -67,34 +64,6 @@ def create_sweep(request: SweepRequest) -> str:
         from ._local import create_local_sweep
 
         return create_local_sweep(request.config, request.project, request.entity, request.prior_runs)
-    return _create_online(request)
+    from ._online import create_online_sweep
 
-
-def _create_online(request: SweepRequest) -> str:
-    import wandb
-
-    if not request.project:
-        raise ValueError(
-            "Creating a W&B sweep needs a project, so that agents can find it: set "
-            "@wandb_sweep(project=...), wandb_sweep_config(project=...) or wandb_config(project=...)."
-        )
-    with _restored_env("WANDB_PROJECT", "WANDB_ENTITY"):  # wandb.sweep exports both process-wide
-        return wandb.sweep(
-            sweep=dict(request.config),
-            entity=request.entity,
-            project=request.project,
-            prior_runs=request.prior_runs or None,
-        )
-
-
-@contextmanager
-def _restored_env(*names: str) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in names}
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    return create_online_sweep(request.config, request.project, request.entity, request.prior_runs)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any, TypeVar, overload
 
-from flyte._task import AsyncFunctionTaskTemplate
+from flyte import AsyncFunctionTaskTemplate
 
 from flyteplugins.wandb_context import get_wandb_sweep_context
 from flyteplugins.wandb_context.internal import current_custom_context, keys, scoped_task_context
@@ -35,6 +35,7 @@ def wandb_sweep(
     project: str | None = None,
     entity: str | None = None,
     download_logs: bool | None = None,
+    route_wandb_agent: bool = True,
     **kwargs: Any,
 ) -> Callable[[T], T]: ...
 def wandb_sweep(
@@ -43,6 +44,7 @@ def wandb_sweep(
     project: str | None = None,
     entity: str | None = None,
     download_logs: bool | None = None,
+    route_wandb_agent: bool = True,
     **kwargs: Any,
 ) -> T | Callable[[T], T]:
     """Create a W&B sweep when the task starts and make its id available to the task and its
@@ -55,8 +57,10 @@ def wandb_sweep(
     a sweep id in its context (an agent task called by the sweep task) joins that sweep.
 
     Offline (``wandb_config(mode="offline")`` or ``WANDB_MODE=offline``) the sweep is created
-    on this machine and run by W&B's sweep engine locally. While the task runs, ``wandb.agent``
-    calls made in it are served by :func:`run_sweep_agent` (see its docs).
+    on this machine and run by W&B's sweep engine locally. While the task body runs,
+    ``wandb.agent(sweep_id, function=...)`` called from it is served by :func:`run_sweep_agent`
+    (offline engine, ``async def`` objectives, the context's host and project);
+    ``route_wandb_agent=False`` leaves ``wandb.agent`` to the SDK in this task.
 
     ``download_logs=True`` (or ``wandb_sweep_config(download_logs=True)`` for the task that
     creates the sweep) downloads every run of the sweep after the task, as a trace output.
@@ -69,7 +73,11 @@ def wandb_sweep(
                 "above @env.task:\n    @wandb_sweep\n    @env.task\n    async def my_sweep(): ..."
             )
         _check_json(kwargs)
-        return _wrap(task, project, entity, download_logs, kwargs)
+        if not isinstance(route_wandb_agent, bool):
+            raise TypeError(
+                f"@wandb_sweep(route_wandb_agent=...) must be True or False, got {route_wandb_agent!r}."
+            )
+        return _wrap(task, project, entity, download_logs, route_wandb_agent, kwargs)
 
     if _func is None:
         return decorate
@@ -77,7 +85,12 @@ def wandb_sweep(
 
 
 def _wrap(
-    task: T, project: str | None, entity: str | None, download_logs: bool | None, extra: dict[str, Any]
+    task: T,
+    project: str | None,
+    entity: str | None,
+    download_logs: bool | None,
+    route_agent: bool,
+    extra: dict[str, Any],
 ) -> T:
     from flyteplugins.wandb_links import WandbSweep
 
@@ -87,7 +100,7 @@ def _wrap(
     task_name = task.name
 
     async def execute(*args: Any, **kwargs: Any) -> Any:
-        with _sweep_scope(task_name, project, entity, extra) as (sweep_id, created):
+        with _sweep_scope(task_name, project, entity, extra, route_agent) as (sweep_id, created):
             result = await inner_execute(*args, **kwargs)
         if _should_download(download_logs, created):
             from flyteplugins.wandb_artifacts import download_wandb_sweep_logs
@@ -105,18 +118,20 @@ def _wrap(
 
 @contextmanager
 def _sweep_scope(
-    task_name: str, project: str | None, entity: str | None, extra: dict[str, Any]
+    task_name: str, project: str | None, entity: str | None, extra: dict[str, Any], route_agent: bool
 ) -> Iterator[tuple[str, bool]]:
-    """The sweep id in ``custom_context`` (for children and links) for the task's duration."""
+    """The sweep id in ``custom_context`` (for children and links) for the task's duration, and
+    its ``wandb.agent`` calls routed (unless opted out)."""
+    routing = route_wandb_agent() if route_agent else nullcontext()
     existing = get_wandb_sweep_id()
     if existing:
         note_agent_launched(existing, task_name)
-        with route_wandb_agent():
+        with routing:
             yield existing, False
         return
     request = resolve_request(task_name, project, entity, extra)
     sweep_id = create_sweep(request)
-    with scoped_task_context(set_keys=_child_keys(sweep_id, request)), route_wandb_agent():
+    with scoped_task_context(set_keys=_child_keys(sweep_id, request)), routing:
         yield sweep_id, True
 
 

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
-import inspect
 from collections.abc import Callable
 from typing import Any
+
+from flyteplugins.wandb_context.internal import run_coroutine_sync
 
 
 def call_objective(function: Callable[[], Any]) -> Any:
     """Call ``function()``; an awaitable result (an ``async def`` objective) is run to completion.
 
-    ``wandb.agent`` calls the objective on a thread of its own, with no event loop running, so
-    ``asyncio.run`` is safe there.
+    ``wandb.agent`` and the offline agent call the objective on a thread of their own, where no
+    event loop runs.
     """
-    result = function()
-    if inspect.isawaitable(result):
-        return asyncio.run(_await(result))
-    return result
-
-
-async def _await(awaitable: Any) -> Any:
-    return await awaitable
+    return run_coroutine_sync(function())
 
 
 def as_sync_objective(function: Callable[[], Any]) -> Callable[[], Any]:

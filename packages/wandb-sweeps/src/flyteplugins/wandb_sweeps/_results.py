@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._agent import context_project_entity
 from ._decorator import get_wandb_sweep_id
 from ._local._trial import as_number
 from ._mode import is_offline
+from ._online import online_api
+from ._project import project_entity
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,8 @@ def get_sweep_results(
     "Best" follows the sweep's ``metric.goal``; trials without a metric value (failed, still
     running, or a sweep without a metric) come last in the order they started. ``sweep_id``
     defaults to the current ``@wandb_sweep`` task's sweep. An offline sweep is read from this
-    machine; an online one through ``wandb.Api()`` (``project``/``entity`` default to the
-    context's).
+    machine; an online one through ``wandb.Api()`` from the server of ``wandb_config(host=...)``
+    (``project``/``entity`` default to the context's).
     """
     sweep_id = sweep_id or get_wandb_sweep_id()
     if not sweep_id:
@@ -93,10 +94,8 @@ def _trial_metric(summary: float | None, history: list[float]) -> float | None:
 def _online_results(
     sweep_id: str, project: str | None, entity: str | None
 ) -> tuple[list[SweepTrialResult], str]:
-    import wandb
-
-    project, entity = context_project_entity(project, entity)
-    api = wandb.Api()
+    project, entity = project_entity(project, entity)
+    api = online_api()
     path = sweep_id
     if "/" not in sweep_id:
         if not project:

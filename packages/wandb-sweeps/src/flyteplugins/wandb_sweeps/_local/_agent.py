@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .._compat import trial_params_writer
 from ._engine import load_engine, next_params
 from ._store import CRASHED, FAILED, LocalSweep, SweepStore, Trial, agent_identity, new_id
 from ._trial import TrialOutcome, TrialSpec, run_trial
@@ -59,9 +60,9 @@ def run_local_agent(
 
 def _claim_trial(store: SweepStore, sweep: LocalSweep, host: str, pid: int, label: str) -> Trial | None:
     """Under the sweep lock: the engine's next parameters, recorded as a running trial."""
-    from wandb.sdk.lib import config_util
-
-    load_engine()  # a first import takes seconds: never while holding up the other agents
+    # first imports take seconds: never while holding up the other agents
+    write_params = trial_params_writer()
+    load_engine()
     with store.locked() as trials:
         if sweep.run_cap is not None and sum(not t.prior for t in trials) >= sweep.run_cap:
             logger.info("Sweep %s reached its run_cap of %d runs.", sweep.id, sweep.run_cap)
@@ -71,7 +72,7 @@ def _claim_trial(store: SweepStore, sweep: LocalSweep, host: str, pid: int, labe
             logger.info("Sweep %s: the grid is exhausted.", sweep.id)
             return None
         trial = Trial(run_id=_unused_run_id(trials), params=params, agent=label, host=host, pid=pid)
-        config_util.save_config_file_from_dict(str(store.param_path(trial.run_id)), params)
+        write_params(store.param_path(trial.run_id), params)
         trials.append(trial)
         return trial
 
@@ -87,6 +88,7 @@ def _spec(store: SweepStore, sweep: LocalSweep, trial: Trial) -> TrialSpec:
     return TrialSpec(
         run_id=trial.run_id,
         param_path=store.param_path(trial.run_id),
+        wandb_dir=store.root,
         group=sweep.id,
         project=sweep.project,
         entity=sweep.entity,

@@ -27,6 +27,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flyteplugins.wandb_artifacts.internal import pid_alive
+
 SWEEP_DIR_PREFIX = "sweep-"
 SWEEP_FILE = "sweep.json"
 TRIALS_FILE = "trials.json"
@@ -185,22 +187,10 @@ def _mark_orphans_crashed(trials: list[Trial]) -> None:
     """A running trial whose agent process on this host is gone will never report: crashed."""
     host, pid = socket.gethostname(), os.getpid()
     for trial in trials:
-        if trial.state == RUNNING and trial.host == host and trial.pid != pid and not _alive(trial.pid):
+        if trial.state == RUNNING and trial.host == host and trial.pid != pid and not pid_alive(trial.pid):
             trial.state = CRASHED
             trial.ended_at = time.time()
             trial.error = f"agent process {trial.pid} exited while the trial was running"
-
-
-def _alive(pid: int) -> bool:
-    if pid <= 0 or os.name == "nt":
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _write_json(path: Path, data: Any) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._environ import scoped_environ
 from .._objective import call_objective
 from ._store import CRASHED, FAILED, FINISHED
 
@@ -21,9 +22,6 @@ _TRIAL_LOCK = threading.Lock()
 
 # How long to wait for W&B to flush a finished run's record log.
 _FLUSH_TIMEOUT_S = 30.0
-
-# The W&B settings a trial points at itself, restored afterwards.
-_TRIAL_SETTINGS = ("run_id", "sweep_param_path", "run_group", "mode", "project", "entity")
 
 
 @dataclass
@@ -39,6 +37,7 @@ class TrialOutcome:
 class TrialSpec:
     run_id: str
     param_path: Path
+    wandb_dir: Path  # the SDK's run directory ($WANDB_DIR/wandb), where the sweep's state is too
     group: str
     project: str | None
     entity: str | None
@@ -47,43 +46,44 @@ class TrialSpec:
 
 def run_trial(function: Callable[[], Any], spec: TrialSpec) -> TrialOutcome:
     """Run the objective as one offline W&B run of the sweep and report how it went."""
-    with _TRIAL_LOCK, _trial_settings(spec) as wandb_dir:
+    with _TRIAL_LOCK, _trial_environment(spec):
         error = _call_on_fresh_thread(function, spec.run_id)
-    return read_outcome(spec, wandb_dir, error)
+    return read_outcome(spec, error)
 
 
 @contextmanager
-def _trial_settings(spec: TrialSpec) -> Iterator[str]:
-    """Point W&B's process settings at the trial, as ``wandb.agent`` does with ``WANDB_RUN_ID``
-    and ``WANDB_SWEEP_PARAM_PATH``: an unmodified ``wandb.init()`` then creates the trial's
-    run with the parameters in ``wandb.run.config``. Yields the directory runs are written to.
+def _trial_environment(spec: TrialSpec) -> Iterator[None]:
+    """Hand the trial to an unmodified ``wandb.init()`` the way ``wandb.agent`` does: its run id
+    and parameters file in ``WANDB_RUN_ID`` and ``WANDB_SWEEP_PARAM_PATH``, read by a fresh SDK
+    session (``wandb.teardown()``: the SDK reads its environment when a session starts). The
+    objective's run then has the trial's id and the parameters in ``wandb.run.config``, and is
+    written next to the sweep's state (``WANDB_DIR``).
 
     The sweep id goes into the run's group, not W&B's ``sweep_id`` field: the sweep exists only
     on this machine, and the runs must sync later as ordinary runs with ``wandb sync``.
-    """
-    from wandb.sdk import wandb_setup
 
-    setup = wandb_setup.singleton()
-    settings = setup.settings
-    saved = {name: getattr(settings, name) for name in _TRIAL_SETTINGS}
-    saved_sweep_config = getattr(setup, "_sweep_config", None)
-    try:
-        settings.run_id = spec.run_id
-        settings.sweep_param_path = str(spec.param_path)
-        settings.run_group = spec.group
-        settings.mode = "offline"
-        if spec.project:
-            settings.project = spec.project
-        if spec.entity:
-            settings.entity = spec.entity
-        yield settings.wandb_dir
-    finally:
-        for name, value in saved.items():
-            setattr(settings, name, value)
-        # The SDK caches the last parameters file it read; without this a later plain
-        # wandb.init() in this process would still receive the last trial's parameters.
-        if hasattr(setup, "_sweep_config"):
-            setup._sweep_config = saved_sweep_config
+    Afterwards the session is ended again and the environment restored, so a later
+    ``wandb.init()`` in this process gets nothing of the trial.
+    """
+    import wandb
+
+    values = {
+        "WANDB_RUN_ID": spec.run_id,
+        "WANDB_SWEEP_PARAM_PATH": str(spec.param_path),
+        "WANDB_RUN_GROUP": spec.group,
+        "WANDB_MODE": "offline",
+        "WANDB_DIR": str(spec.wandb_dir.parent),
+    }
+    if spec.project:
+        values["WANDB_PROJECT"] = spec.project
+    if spec.entity:
+        values["WANDB_ENTITY"] = spec.entity
+    with scoped_environ(values):
+        wandb.teardown()
+        try:
+            yield
+        finally:
+            wandb.teardown()
 
 
 def _call_on_fresh_thread(function: Callable[[], Any], run_id: str) -> BaseException | None:
@@ -109,11 +109,11 @@ def _call_on_fresh_thread(function: Callable[[], Any], run_id: str) -> BaseExcep
     return errors[0] if errors else None
 
 
-def read_outcome(spec: TrialSpec, wandb_dir: str, error: BaseException | None) -> TrialOutcome:
+def read_outcome(spec: TrialSpec, error: BaseException | None) -> TrialOutcome:
     """The trial's state and metric, from the run's record log."""
     from flyteplugins.wandb_artifacts.records import find_offline_run_dirs
 
-    run_dirs = find_offline_run_dirs(spec.run_id, wandb_dir)
+    run_dirs = find_offline_run_dirs(spec.run_id, spec.wandb_dir)
     if not run_dirs:
         reason = (
             f"{type(error).__name__}: {error}"
