@@ -1,5 +1,5 @@
 """Canaries for the private parts of wandb the sweeps package touches (``wandb_sweeps._compat``),
-one per touch, and for the environment hand-over of offline trials.
+one per touch, and for the (public) hand-over of offline trials to ``wandb.init()``.
 
 Each fails with a message saying what changed in the SDK, so an upgrade that moves these parts
 shows up here first, not as a sweep whose trials lost their parameters.
@@ -24,7 +24,7 @@ from flyteplugins.wandb_sweeps._compat import (
     swap_wandb_agent,
     trial_params_writer,
 )
-from flyteplugins.wandb_sweeps._local._trial import TrialSpec, _trial_environment
+from flyteplugins.wandb_sweeps._local._trial import TrialSpec, _hand_over, end_trial_session
 
 _CHANGED = "wandb changed {what}: update flyteplugins.wandb_sweeps._compat.{where}"
 
@@ -100,9 +100,10 @@ def test_session_base_url_is_settable_and_restored(monkeypatch: pytest.MonkeyPat
     assert wandb_setup.singleton().settings.base_url == "http://127.0.0.1:1"
 
 
-def test_a_fresh_session_hands_the_trial_to_a_plain_wandb_init(wandb_offline: Path) -> None:
-    """Public, but the whole offline engine rests on it: the variables wandb.agent sets for a
-    trial still reach wandb.init() (read when the SDK session starts)."""
+def test_setup_settings_hand_the_trial_to_a_plain_wandb_init(wandb_offline: Path) -> None:
+    """Public API, but the whole offline engine rests on it: the settings wandb.agent's variables
+    set for a trial, applied with wandb.setup(settings=...), reach a plain wandb.init(); a new
+    session after wandb.teardown() has none of them."""
     root = wandb_offline / "wandb"
     root.mkdir()
     spec = TrialSpec(
@@ -115,19 +116,26 @@ def test_a_fresh_session_hands_the_trial_to_a_plain_wandb_init(wandb_offline: Pa
         metric_name=None,
     )
     trial_params_writer()(spec.param_path, {"x": {"value": 3}})
-    with _trial_environment(spec):
+    _hand_over(spec)
+    try:
         run = wandb.init()
-        seen = (run.id, dict(run.config), run.group, run.project, run.settings.mode, Path(run.dir))
+        seen = (run.id, dict(run.config), run.group, run.project, run.settings.mode)
+        run_dir = Path(run.dir)
         run.finish()
-    assert seen[:5] == ("canary01", {"x": 3}, "sweepgrp", "canary-project", "offline"), (
-        f"wandb.init() no longer takes the trial from WANDB_RUN_ID / WANDB_SWEEP_PARAM_PATH / "
-        f"WANDB_RUN_GROUP / WANDB_PROJECT / WANDB_MODE read by a fresh session (got {seen[:5]}): "
-        "update flyteplugins.wandb_sweeps._local._trial._trial_environment"
+    finally:
+        end_trial_session()
+    assert seen == ("canary01", {"x": 3}, "sweepgrp", "canary-project", "offline"), (
+        "wandb.init() no longer takes the trial from the run_id / sweep_param_path / run_group / "
+        f"project / mode settings given to wandb.setup(settings=...) (got {seen}): update "
+        "flyteplugins.wandb_sweeps._local._trial._hand_over"
     )
-    assert root in seen[5].parents, f"the trial's run was written to {seen[5]}, not under {root}"
+    assert root in run_dir.parents, f"the trial's run was written to {run_dir}, not under {root} (root_dir)"
     after = wandb.init(project="after")
     try:
         assert (after.id, dict(after.config), after.group) != ("canary01", {"x": 3}, "sweepgrp")
-        assert dict(after.config) == {} and not after.group
+        assert dict(after.config) == {} and not after.group, (
+            "a new SDK session after wandb.teardown() still has the trial's settings: update "
+            "flyteplugins.wandb_sweeps._local._trial.end_trial_session"
+        )
     finally:
         after.finish()

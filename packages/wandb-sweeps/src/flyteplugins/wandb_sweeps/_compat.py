@@ -15,9 +15,10 @@ touch; each fails naming what changed in the SDK, so an upgrade shows up there f
    (``wandb.sdk.wandb_setup.singleton().settings``), which ``wandb.sweep`` and ``wandb.agent``
    log in against; ``WANDB_BASE_URL`` alone is read only when a session starts.
 
-Offline trials use no private part: the run id and parameters reach ``wandb.init()`` through
-the environment variables ``wandb.agent`` itself sets, read by a fresh SDK session
-(``wandb.teardown()``), see ``_local/_trial``. Flyte: nothing private; tasks are recognised by
+Offline trials use no private part: the run id and parameters file reach ``wandb.init()`` as
+the ``run_id``/``sweep_param_path`` settings that ``wandb.agent``'s environment variables set,
+applied with the public ``wandb.setup(settings=...)`` and dropped after the agent with
+``wandb.teardown()`` (see ``_local/_trial``). Flyte: nothing private; tasks are recognised by
 the public ``flyte.AsyncFunctionTaskTemplate`` and the task context comes from
 ``flyteplugins.wandb_context.internal`` (which has its own compat module).
 """

@@ -11,7 +11,7 @@ from typing import Any
 from .._compat import trial_params_writer
 from ._engine import load_engine, next_params
 from ._store import CRASHED, FAILED, LocalSweep, SweepStore, Trial, agent_identity, new_id
-from ._trial import TrialOutcome, TrialSpec, run_trial
+from ._trial import TrialOutcome, TrialSpec, end_trial_session, run_trial
 
 logger = logging.getLogger("flyteplugins.wandb_sweeps")
 
@@ -36,25 +36,28 @@ def run_local_agent(
     failures = 0
     consecutive = 0
     started = time.monotonic()
-    while count is None or len(ran) < count:
-        trial = _claim_trial(store, sweep, host, pid, label)
-        if trial is None:
-            break
-        try:
-            outcome = run_trial(function, _spec(store, sweep, trial))
-        except BaseException as exc:  # interrupted: the trial must not stay "running" forever
-            _record(store, trial.run_id, TrialOutcome(state=CRASHED, error=f"agent stopped: {exc!r}"))
-            raise
-        _record(store, trial.run_id, outcome)
-        ran.append(trial.run_id)
-        if outcome.state == FAILED:
-            failures += 1
-            consecutive += 1
-            logger.warning("Sweep %s trial %s failed: %s", sweep_id, trial.run_id, outcome.error)
-            if _should_stop(failures, consecutive, started, max_consecutive_failed_runs):
+    try:
+        while count is None or len(ran) < count:
+            trial = _claim_trial(store, sweep, host, pid, label)
+            if trial is None:
                 break
-        else:
-            consecutive = 0
+            try:
+                outcome = run_trial(function, _spec(store, sweep, trial))
+            except BaseException as exc:  # interrupted: the trial must not stay "running" forever
+                _record(store, trial.run_id, TrialOutcome(state=CRASHED, error=f"agent stopped: {exc!r}"))
+                raise
+            _record(store, trial.run_id, outcome)
+            ran.append(trial.run_id)
+            if outcome.state == FAILED:
+                failures += 1
+                consecutive += 1
+                logger.warning("Sweep %s trial %s failed: %s", sweep_id, trial.run_id, outcome.error)
+                if _should_stop(failures, consecutive, started, max_consecutive_failed_runs):
+                    break
+            else:
+                consecutive = 0
+    finally:
+        end_trial_session()
     return ran
 
 

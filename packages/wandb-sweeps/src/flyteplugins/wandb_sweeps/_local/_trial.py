@@ -6,19 +6,20 @@ from __future__ import annotations
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._environ import scoped_environ
 from .._objective import call_objective
 from ._store import CRASHED, FAILED, FINISHED
 
 # ``wandb.run`` and W&B's settings are process-wide, so trials of one process take turns.
 # Agents in separate processes (or pods) still run their trials in parallel.
 _TRIAL_LOCK = threading.Lock()
+
+# The sweep (project, entity, run directory) whose trial settings the SDK session holds.
+_handed_over: tuple[str | None, str | None, Path] | None = None
 
 # How long to wait for W&B to flush a finished run's record log.
 _FLUSH_TIMEOUT_S = 30.0
@@ -46,44 +47,59 @@ class TrialSpec:
 
 def run_trial(function: Callable[[], Any], spec: TrialSpec) -> TrialOutcome:
     """Run the objective as one offline W&B run of the sweep and report how it went."""
-    with _TRIAL_LOCK, _trial_environment(spec):
+    with _TRIAL_LOCK:
+        _hand_over(spec)
         error = _call_on_fresh_thread(function, spec.run_id)
     return read_outcome(spec, error)
 
 
-@contextmanager
-def _trial_environment(spec: TrialSpec) -> Iterator[None]:
-    """Hand the trial to an unmodified ``wandb.init()`` the way ``wandb.agent`` does: its run id
-    and parameters file in ``WANDB_RUN_ID`` and ``WANDB_SWEEP_PARAM_PATH``, read by a fresh SDK
-    session (``wandb.teardown()``: the SDK reads its environment when a session starts). The
-    objective's run then has the trial's id and the parameters in ``wandb.run.config``, and is
-    written next to the sweep's state (``WANDB_DIR``).
+def _hand_over(spec: TrialSpec) -> None:
+    """Hand the trial to an unmodified ``wandb.init()`` the way ``wandb.agent`` does: the run id
+    and parameters file become the SDK's ``run_id`` and ``sweep_param_path`` settings (what
+    ``wandb.agent``'s ``WANDB_RUN_ID`` and ``WANDB_SWEEP_PARAM_PATH`` set), here through the public
+    ``wandb.setup(settings=...)``, which applies settings to every later ``wandb.init()``. The run
+    gets the parameters in ``wandb.run.config`` and is written next to the sweep's state.
 
     The sweep id goes into the run's group, not W&B's ``sweep_id`` field: the sweep exists only
     on this machine, and the runs must sync later as ordinary runs with ``wandb sync``.
 
-    Afterwards the session is ended again and the environment restored, so a later
-    ``wandb.init()`` in this process gets nothing of the trial.
+    ``wandb.setup`` can set a setting but not unset it, so a session still holding the trials of
+    another sweep (another project, entity or directory) is ended first, and
+    :func:`end_trial_session` ends it after the agent. Call with ``_TRIAL_LOCK`` held.
     """
+    global _handed_over
     import wandb
 
-    values = {
-        "WANDB_RUN_ID": spec.run_id,
-        "WANDB_SWEEP_PARAM_PATH": str(spec.param_path),
-        "WANDB_RUN_GROUP": spec.group,
-        "WANDB_MODE": "offline",
-        "WANDB_DIR": str(spec.wandb_dir.parent),
+    owner = (spec.project, spec.entity, spec.wandb_dir)
+    if _handed_over not in (None, owner):
+        wandb.teardown()
+    settings: dict[str, Any] = {
+        "run_id": spec.run_id,
+        "sweep_param_path": str(spec.param_path),
+        "run_group": spec.group,
+        "mode": "offline",
+        "root_dir": str(spec.wandb_dir.parent),
     }
     if spec.project:
-        values["WANDB_PROJECT"] = spec.project
+        settings["project"] = spec.project
     if spec.entity:
-        values["WANDB_ENTITY"] = spec.entity
-    with scoped_environ(values):
-        wandb.teardown()
-        try:
-            yield
-        finally:
+        settings["entity"] = spec.entity
+    wandb.setup(settings=wandb.Settings(**settings))
+    _handed_over = owner
+
+
+def end_trial_session() -> None:
+    """After an agent: end the SDK session that holds its last trial's settings (``wandb.agent``
+    does the same), so a later ``wandb.init()`` starts a fresh one from the environment and gets
+    nothing of the trial. Like ``wandb.agent``'s, this ends any W&B run still active in the
+    process. Waits for a trial of another agent of this process to finish first."""
+    global _handed_over
+    import wandb
+
+    with _TRIAL_LOCK:
+        if _handed_over is not None:
             wandb.teardown()
+            _handed_over = None
 
 
 def _call_on_fresh_thread(function: Callable[[], Any], run_id: str) -> BaseException | None:
