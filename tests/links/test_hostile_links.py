@@ -14,8 +14,10 @@ from urllib.parse import unquote
 import pytest
 
 from flyteplugins.wandb_context import wandb_config
-from flyteplugins.wandb_context.internal.hosts import DEFAULT_HOST
+from flyteplugins.wandb_context.internal import hosts
 from flyteplugins.wandb_links import Wandb, WandbSweep
+
+DEFAULT_HOST = hosts.DEFAULT_HOST
 
 DOT_SPELLINGS = [
     ".",

@@ -9,8 +9,10 @@ import flyte
 import pytest
 
 from flyteplugins.wandb_context import wandb_config
-from flyteplugins.wandb_context.internal.hosts import DEFAULT_HOST
+from flyteplugins.wandb_context.internal import hosts
 from flyteplugins.wandb_links import Wandb, WandbSweep
+
+DEFAULT_HOST = hosts.DEFAULT_HOST
 
 
 def render(link: flyte.Link, context: dict[str, str] | None = None, action: str = "a0") -> str:
@@ -221,16 +223,18 @@ def test_context_rank_scope_applies_to_distributed_links() -> None:
 
 
 def test_url_caches_stay_bounded_and_correct_past_their_size() -> None:
-    from flyteplugins.wandb_links import _links, _url
+    from flyteplugins.wandb_links.internal import URL_CACHES
 
-    link = Wandb(run_mode="new")
-    for i in range(_url._URLS_MAX + 50):
-        ctx = {**CTX, "wandb_host": f"https://h{i % 300}.example/"}
-        assert render(link, ctx, action=f"a{i}") == f"https://h{i % 300}.example/team/proj/runs/rn-a{i}"
-    assert len(_url.URLS) <= _url._URLS_MAX
-    assert len(_links.DEFAULT_RUN_URLS) <= _links._DEFAULT_RUN_URLS_MAX
-    assert len(_url.SAFE_HOSTS) <= _url._SAFE_HOSTS_MAX
-    # after the host cache was cleared, missing and empty hosts still mean the default host
+    largest = max(cache.cache_info().maxsize or 0 for cache in URL_CACHES)
+    new_run, parent_run = Wandb(run_mode="new"), Wandb()
+    for i in range(largest + 50):  # more hosts than the host cache holds, more URLs than the others
+        host = f"https://h{i % 300}.example"
+        ctx = {**CTX, "wandb_host": host + "/", "_wandb_run_id": f"p{i}"}
+        assert render(new_run, ctx, action=f"a{i}") == f"{host}/team/proj/runs/rn-a{i}"
+        assert render(parent_run, ctx) == f"{host}/team/proj/runs/p{i}"
+    for cache in URL_CACHES:
+        info = cache.cache_info()
+        assert info.maxsize is not None and info.currsize <= info.maxsize
     assert render(Wandb(), {}) == DEFAULT_HOST
     assert render(Wandb(host=""), {**CTX, "wandb_host": ""}) == "https://wandb.ai/team/proj/runs/rn-a0"
 
@@ -243,3 +247,20 @@ def test_default_run_ids_and_given_ids_do_not_share_cache_entries() -> None:
     assert render(given, CTX) == "https://wandb.ai/team/proj/runs/a0"
     assert run_name_runs == "https://wandb.ai/team/proj/runs/runs-a0"
     assert render(given, CTX) == "https://wandb.ai/team/proj/runs/a0"
+
+
+def test_the_package_exports_only_the_documented_links() -> None:
+    import flyteplugins.wandb_links as links
+    from flyteplugins.wandb_links import internal
+
+    assert sorted(links.__all__) == ["Wandb", "WandbSweep", "__version__"]
+    for name in ("build_url", "safe_host", "default_run_id", "DEFAULT_HOST"):
+        assert not hasattr(links, name), f"{name} is not part of the links API"
+    assert internal.__all__ == ["URL_CACHES"]
+
+
+def test_both_links_render_through_one_resolver_and_the_contexts_default_run_id() -> None:
+    from flyteplugins.wandb_context.internal import default_run_id
+
+    assert Wandb.get_link.__code__ is WandbSweep.get_link.__code__
+    assert render(Wandb(run_mode="new"), CTX).endswith("/runs/" + default_run_id("rn", "a0"))

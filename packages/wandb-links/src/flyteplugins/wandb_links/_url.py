@@ -1,9 +1,5 @@
 """Safe W&B URLs: a host that passes the plugin's host rule, then percent-encoded path
-segments, never a ``.``/``..`` segment.
-
-Cached (bounded LRU): the Flyte UI renders the same few hosts, entities, projects and ids over
-and over, so a link it renders again costs one cache lookup.
-"""
+segments, never a ``.``/``..`` segment."""
 
 from __future__ import annotations
 
@@ -19,7 +15,7 @@ from flyteplugins.wandb_context.internal import hosts
 _PLACEHOLDER = re.compile(r"(\{\{ *\.[A-Za-z][A-Za-z0-9_]* *\}\})")
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=256)  # a host is parsed to check it, and links see the same few hosts
 def safe_host(host: str | None) -> str:
     """``host`` in the normal form of the host rule (``wandb_context`` ``hosts``), or the
     default W&B host when it is unset or breaks the rule (never a ``javascript:`` or bare path)."""
@@ -29,7 +25,6 @@ def safe_host(host: str | None) -> str:
         return hosts.DEFAULT_HOST
 
 
-@lru_cache(maxsize=8192)
 def build_url(host: str | None, *segments: str) -> str:
     """``{host}/{seg}/{seg}...`` with every segment percent-encoded (``/``, ``?``, ``#`` too);
     ``segments`` are ``entity, project, ...``. A segment that would read as ``.`` or ``..``

@@ -107,7 +107,9 @@ def _plan_rank(settings: ResolvedSettings, tctx: TaskContext, dist: DistributedI
 
 
 def in_sweep_trial() -> bool:
-    """``wandb.agent`` (and the offline agent) announce the trial's sweep in the environment."""
+    """``wandb.agent`` announces an online trial's sweep in the environment. The offline agent
+    does not (the sweep id is unknown to any server, and ``wandb sync`` would refuse the run);
+    its objectives run outside a Flyte task, where every run is a new one anyway."""
     return bool(os.environ.get("WANDB_SWEEP_ID"))
 
 
