@@ -10,8 +10,11 @@ import pytest
 
 from flyteplugins.wandb_artifacts import download_wandb_run_dir
 from flyteplugins.wandb_artifacts._context import ContextSettings
-from flyteplugins.wandb_artifacts._wandb_api import api_base_url
 from flyteplugins.wandb_artifacts.internal import download_run
+from flyteplugins.wandb_context.internal import hosts
+
+# what downloads call to turn wandb_config(host=...) into the API URL (ContextSettings.api_url)
+api_base_url = hosts.api_base_url
 
 BAD_HOSTS = [
     "ftp://files.example.com",

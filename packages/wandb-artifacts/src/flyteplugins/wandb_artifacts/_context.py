@@ -15,14 +15,17 @@ from . import records
 @dataclass(frozen=True)
 class ContextSettings:
     """What a download takes from ``wandb_config(...)`` in the Flyte context: entity, project
-    and host (each overridable per call), mode, the run directory (``dir=``) and the run's
-    ``wandb.Settings`` (``wandb_settings``, read for its mode only).
+    and the API URL of its host (each overridable per call), mode, the run directory (``dir=``)
+    and the run's ``wandb.Settings`` (``wandb_settings``, read for its mode only).
 
-    ``from_context`` raises ``ValueError`` for a host that breaks the plugin's host rule."""
+    ``api_url`` is ``None`` for the SDK's default server (``WANDB_BASE_URL``, else the W&B cloud;
+    also for the public wandb.ai). A named host beats ``WANDB_BASE_URL``, as it does for runs.
+    ``from_context`` raises ``ValueError`` for a host that breaks the plugin's host rule, in every
+    mode: the API key never goes to a server the user did not name."""
 
     entity: str | None = None
     project: str | None = None
-    host: str | None = None
+    api_url: str | None = None
     mode: str | None = None
     wandb_dir: str | None = None
     wandb_settings: Any = None
@@ -34,12 +37,10 @@ class ContextSettings:
         ctx = get_wandb_context()
         kwargs = (ctx.kwargs if ctx else None) or {}
         run_dir = kwargs.get("dir")
-        host = host or (ctx.host if ctx else None)
-        hosts.normalize_host(host)  # a bad host is refused in every mode, as runs refuse it
         return cls(
             entity=entity or (ctx.entity if ctx else None),
             project=project or (ctx.project if ctx else None),
-            host=host,
+            api_url=hosts.api_base_url(host or (ctx.host if ctx else None)),
             mode=ctx.mode if ctx else None,
             wandb_dir=run_dir if isinstance(run_dir, str) else None,
             wandb_settings=kwargs.get("settings"),

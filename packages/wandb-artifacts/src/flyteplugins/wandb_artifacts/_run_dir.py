@@ -14,7 +14,7 @@ from ._offline import export_offline
 from ._online import RunDownloader
 from ._paths import check_id, default_run_path
 from ._report import ProgressListener, RunReport
-from ._wandb_api import api_base_url, make_api, resolve_target
+from ._wandb_api import make_api, resolve_target
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def download_run(
     dest = Path(path).expanduser() if path is not None else default_run_path(run_id)
     if context.offline_requested or local_only_run(run_id, context.wandb_dir):
         return export_offline(run_id, dest, include_history, context.wandb_dir, listener)
-    api = make_api(api_base_url(context.host))
+    api = make_api(context.api_url)
     target = resolve_target(api, context.entity, context.project, f"run {run_id!r}")
     with (
         ThreadPoolExecutor(file_workers, thread_name_prefix="wandb-download") as pool,

@@ -18,7 +18,7 @@ from ._online import RunDownloader
 from ._paths import check_id, default_base_path
 from ._report import ProgressListener, RunReport, Source
 from ._run_dir import DEFAULT_FILE_WORKERS, partial_message
-from ._wandb_api import api_base_url, fetch_sweep_runs, make_api, resolve_target
+from ._wandb_api import fetch_sweep_runs, make_api, resolve_target
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ def download_sweep(
             rid: _offline_job(dirs[-1], base / rid, include_history, listener) for rid, dirs in local.items()
         }
         return _run_all(jobs, base, run_workers, "offline")
-    api = make_api(api_base_url(context.host))
+    api = make_api(context.api_url)
     target = resolve_target(api, context.entity, context.project, f"sweep {sweep_id!r}")
     runs = fetch_sweep_runs(api, target, sweep_id)
     with (

@@ -10,8 +10,6 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from flyteplugins.wandb_context.internal import hosts
-
 from ._compat import api_base_url_of
 from ._retry import DEFAULT_POLICY, RetryPolicy, call_with_retry
 
@@ -26,20 +24,6 @@ class Target:
 
     def path(self, object_id: str) -> str:
         return f"{self.entity}/{self.project}/{object_id}"
-
-
-def api_base_url(context_host: str | None) -> str | None:
-    """The API base URL of ``wandb_config(host=...)`` (or the CLI's ``--base-url``); ``None``
-    leaves it to the SDK (``WANDB_BASE_URL``, else the W&B cloud; also for the public wandb.ai).
-
-    A named host beats ``WANDB_BASE_URL``, as it does for runs: every setting given to the plugin
-    beats the environment.
-
-    Raises:
-        ValueError: the host breaks the plugin's host rule. It is never replaced by the W&B
-            cloud: the API key only goes to a server the user named.
-    """
-    return hosts.api_base_url(context_host)
 
 
 def make_api(base_url: str | None, policy: RetryPolicy = DEFAULT_POLICY) -> Any:

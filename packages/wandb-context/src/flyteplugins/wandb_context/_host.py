@@ -7,6 +7,7 @@ key only ever goes to a host the user named.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import string
 from urllib.parse import quote, unquote, unquote_to_bytes
@@ -106,6 +107,7 @@ def _hostname_of(normal: str) -> str:
     return authority if authority.startswith("[") else authority.split(":", 1)[0]
 
 
+@functools.lru_cache(maxsize=256)  # every task invocation checks its host; they are few and recur
 def _parse(host: str) -> tuple[str, str]:
     """``(problem, normal form)``: exactly one of them is empty."""
     if len(host) > _MAX_LENGTH:

@@ -102,7 +102,7 @@ def resolve(
     if explicit_id is None and ctx.id is not None and ctx.id != parent_run_id:
         explicit_id = ctx.id
     host = merged.pop("host", None) or ctx.host
-    base_url = _api_base_url(host)
+    base_url = hosts.api_base_url(host)  # None: the SDK's default API (also for wandb.ai)
     if base_url:
         merged["settings"] = with_settings(merged.get("settings"), base_url=base_url)
 
@@ -114,13 +114,6 @@ def resolve(
         explicit_id=explicit_id,
         init_kwargs=merged,
     )
-
-
-def _api_base_url(host: str | None) -> str | None:
-    """The API URL of a self-hosted W&B server (it serves UI and API on one host); ``None`` for
-    the public wandb.ai (the SDK's default API). A host that breaks the host rule raises
-    ``ValueError``: the run never falls back to another server."""
-    return hosts.api_base_url(host)
 
 
 def with_settings(existing: Any, **updates: Any) -> Any:
