@@ -51,18 +51,6 @@ def run_sweep_agent(
             "mode. Create the sweep with a @wandb_sweep task in offline mode and run the agent with the "
             "same WANDB_DIR, or go online to join a sweep on a W&B server."
         )
-    _run_online(sweep_id, function, count, project, entity, max_consecutive_failed_runs, kwargs)
-
-
-def _run_online(
-    sweep_id: str,
-    function: Callable[[], Any],
-    count: int | None,
-    project: str | None,
-    entity: str | None,
-    max_consecutive_failed_runs: int | None,
-    kwargs: dict[str, Any],
-) -> None:
     project, entity = project_entity(project, entity)
     if not project and "/" not in sweep_id and not os.environ.get("WANDB_PROJECT"):
         raise ValueError(
