@@ -7,7 +7,7 @@ from typing import Any
 from ._config import WandbConfig, WandbSweepConfig
 from ._flyte_compat import current_custom_context
 from ._scope import WandbConfigScope, WandbSweepConfigScope
-from ._types import RankScope, RunMode
+from ._types import OnOutage, RankScope, RunMode
 
 
 def wandb_config(
@@ -23,6 +23,8 @@ def wandb_config(
     run_mode: RunMode | None = None,
     rank_scope: RankScope | None = None,
     download_logs: bool | None = None,
+    on_outage: OnOutage | None = None,
+    outage_timeout: float | None = None,
     **kwargs: Any,
 ) -> WandbConfigScope:
     """W&B run settings for ``custom_context``, or a context manager overriding them.
@@ -32,6 +34,10 @@ def wandb_config(
     (unset ones at their documented defaults) and ``to_dict()``. Extra keyword arguments are
     passed on to ``wandb.init()`` (``notes``, ``job_type``, ``save_code``, ...). Secrets are
     refused at any depth: use a Flyte secret as ``WANDB_API_KEY``.
+
+    ``on_outage`` says what a run does when W&B cannot be reached within ``outage_timeout``
+    seconds (default 30) at ``wandb.init``: ``"offline"`` (default: go on as an offline run, kept
+    as a Flyte output and synced later with ``flyte wandb sync``), ``"raise"``, or ``"disabled"``.
 
     Raises:
         ValueError: naming the bad field, for an unknown ``run_mode``/``rank_scope``/``mode``,
@@ -51,10 +57,18 @@ def wandb_config(
         run_mode=run_mode,
         rank_scope=rank_scope,
         download_logs=download_logs,
+        on_outage=on_outage,
+        outage_timeout=_seconds(outage_timeout),
         kwargs=kwargs or None,
     )
     cfg.validate()
     return WandbConfigScope(cfg)
+
+
+def _seconds(value: Any) -> Any:
+    """An int duration as a float (one spelling in the context); anything else is left for
+    validation to name."""
+    return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 def wandb_sweep_config(

@@ -10,7 +10,16 @@ from typing import Any, ClassVar, TypeVar
 
 from . import _keys
 from ._host import check_host
-from ._types import ACCEPTED_WANDB_MODES, RANK_SCOPES, RUN_MODES, RankScope, RunMode
+from ._types import (
+    ACCEPTED_WANDB_MODES,
+    DEFAULT_OUTAGE_TIMEOUT_S,
+    ON_OUTAGE,
+    RANK_SCOPES,
+    RUN_MODES,
+    OnOutage,
+    RankScope,
+    RunMode,
+)
 from ._validate import (
     check_choice,
     check_config,
@@ -19,6 +28,7 @@ from ._validate import (
     check_no_secrets,
     check_optional_bool,
     check_optional_str,
+    check_seconds,
     check_str_list,
     check_tags,
 )
@@ -77,14 +87,10 @@ class _ContextConfig:
             return None
         return cls(**values)
 
-    def with_defaults(self: _C, **defaults: Any) -> _C:
-        """A copy where each unset field takes the given default."""
-        missing = {k: v for k, v in defaults.items() if getattr(self, k) is None}
-        return dataclasses.replace(self, **missing)  # type: ignore[type-var]
-
     def with_documented_defaults(self: _C) -> _C:
         """A copy where each unset field takes its documented default (``documented_defaults``)."""
-        return self.with_defaults(**self.documented_defaults)
+        missing = {k: v for k, v in self.documented_defaults.items() if getattr(self, k) is None}
+        return dataclasses.replace(self, **missing)  # type: ignore[type-var]
 
 
 def _decode_field(name: str, raw: str, json_fields: frozenset[str]) -> Any:
@@ -114,14 +120,20 @@ class WandbConfig(_ContextConfig):
     run_mode: RunMode | None = None
     rank_scope: RankScope | None = None
     download_logs: bool | None = None
+    on_outage: OnOutage | None = None
+    outage_timeout: float | None = None
     kwargs: dict[str, Any] | None = None
 
     _prefix: ClassVar[str] = _keys.RUN_PREFIX
-    _json_fields: ClassVar[frozenset[str]] = frozenset({"tags", "config", "download_logs", "kwargs"})
+    _json_fields: ClassVar[frozenset[str]] = frozenset(
+        {"tags", "config", "download_logs", "outage_timeout", "kwargs"}
+    )
     documented_defaults: ClassVar[Mapping[str, Any]] = {
         "run_mode": "auto",
         "rank_scope": "global",
         "download_logs": False,
+        "on_outage": "offline",
+        "outage_timeout": DEFAULT_OUTAGE_TIMEOUT_S,
     }
 
     @classmethod
@@ -140,6 +152,8 @@ class WandbConfig(_ContextConfig):
         check_config(self.config)
         check_json("config", self.config)
         check_optional_bool("download_logs", self.download_logs)
+        check_choice("on_outage", self.on_outage, ON_OUTAGE)
+        check_seconds("outage_timeout", self.outage_timeout)
         for key, value in (self.kwargs or {}).items():
             check_json(key, value)
 

@@ -5,7 +5,10 @@ shown to link renderers. The schema is a wire contract shared with the reference
 
 * ``wandb_<field>`` for every :func:`wandb_config` field,
 * ``wandb_sweep_<field>`` for every :func:`wandb_sweep_config` field,
-* ``_wandb_run_id`` (set by ``@wandb_init``) and ``_wandb_sweep_id`` (set by ``@wandb_sweep``).
+* ``_wandb_run_id`` (set by ``@wandb_init``) and ``_wandb_sweep_id`` (set by ``@wandb_sweep``),
+* ``_wandb_run_offline`` (set by ``@wandb_init`` next to ``_wandb_run_id`` when that run fell back
+  to offline during a W&B outage: children joining it stay offline). This key is ours; the
+  reference plugin ignores it.
 
 Lists, dicts and bools are stored as JSON; every other value with ``str()``.
 """
@@ -19,6 +22,7 @@ RUN_PREFIX = "wandb_"
 SWEEP_PREFIX = "wandb_sweep_"
 RUN_ID_KEY = "_wandb_run_id"
 SWEEP_ID_KEY = "_wandb_sweep_id"
+RUN_OFFLINE_KEY = "_wandb_run_offline"
 
 # Individual run-config keys that links and decorators read directly.
 PROJECT_KEY = "wandb_project"

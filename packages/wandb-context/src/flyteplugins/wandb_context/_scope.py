@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Generic, NoReturn, TypeVar, overload
 
 from ._config import WandbConfig, WandbSweepConfig
 from ._flyte_compat import scoped_task_context
-from ._types import RankScope, RunMode
+from ._types import OnOutage, RankScope, RunMode
 
 _T = TypeVar("_T", WandbConfig, WandbSweepConfig)
 _V = TypeVar("_V")
@@ -98,7 +98,8 @@ class ConfigScope(dict[str, str], Generic[_T]):
 
 class WandbConfigScope(ConfigScope[WandbConfig]):
     """What ``wandb_config()`` returns: attributes for every field, unset ones at their defaults
-    (``run_mode='auto'``, ``rank_scope='global'``, ``download_logs=False``, others ``None``)."""
+    (``run_mode='auto'``, ``rank_scope='global'``, ``download_logs=False``, ``on_outage='offline'``,
+    ``outage_timeout=30.0``, others ``None``)."""
 
     __slots__ = ()
     factory_name = "wandb_config"
@@ -116,6 +117,8 @@ class WandbConfigScope(ConfigScope[WandbConfig]):
     run_mode: _Field[RunMode] = _Field()
     rank_scope: _Field[RankScope] = _Field()
     download_logs: _Field[bool] = _Field()
+    on_outage: _Field[OnOutage] = _Field()
+    outage_timeout: _Field[float] = _Field()
     kwargs: _Field[dict[str, Any] | None] = _Field()
 
 

@@ -13,10 +13,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ._secrets import find_secret, is_secret_name, looks_like_secret_value, spell_path
-from ._types import ACCEPTED_WANDB_MODES, RANK_SCOPES, RUN_MODES
+from ._types import ACCEPTED_WANDB_MODES, ON_OUTAGE, RANK_SCOPES, RUN_MODES
 
 __all__ = [
     "ACCEPTED_WANDB_MODES",
+    "ON_OUTAGE",
     "RANK_SCOPES",
     "RUN_MODES",
     "check_choice",
@@ -27,6 +28,7 @@ __all__ = [
     "check_optional_bool",
     "check_optional_str",
     "check_plain_values",
+    "check_seconds",
     "check_str_list",
     "check_tags",
     "is_secret_name",
@@ -209,3 +211,17 @@ def check_optional_str(field_name: str, value: Any, caller: str = "") -> None:
 def check_optional_bool(field_name: str, value: Any, caller: str = "") -> None:
     if value is not None and not isinstance(value, bool):
         raise ValueError(f"{_where(field_name, value, caller)}: {field_name} must be True or False.")
+
+
+_MAX_SECONDS = 24 * 3600.0
+
+
+def check_seconds(field_name: str, value: Any, caller: str = "") -> None:
+    """A duration in seconds: a finite number above 0 (and at most a day)."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= _MAX_SECONDS:
+        raise ValueError(
+            f"{_where(field_name, value, caller)}: {field_name} must be a number of seconds above 0 "
+            f"and at most {_MAX_SECONDS:.0f}, e.g. {field_name}=30."
+        )

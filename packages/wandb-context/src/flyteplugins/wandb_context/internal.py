@@ -14,10 +14,12 @@ from ._coroutines import run_coroutine_sync
 from ._flyte_compat import current_custom_context, in_trace, scoped_task_context, task_context, task_data
 from ._run_id import default_run_id
 from ._scope import ConfigScope, WandbConfigScope, WandbSweepConfigScope
-from ._types import WandbMode
+from ._types import DEFAULT_OUTAGE_TIMEOUT_S, OnOutage, WandbMode
 
 __all__ = [
+    "DEFAULT_OUTAGE_TIMEOUT_S",
     "ConfigScope",
+    "OnOutage",
     "WandbConfig",
     "WandbConfigScope",
     "WandbMode",

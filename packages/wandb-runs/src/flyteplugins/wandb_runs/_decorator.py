@@ -9,9 +9,9 @@ from typing import Any, TypeVar, overload
 from flyte import AsyncFunctionTaskTemplate
 
 from flyteplugins.wandb_context import RankScope, RunMode, get_wandb_context
-from flyteplugins.wandb_context.internal import in_trace, keys, task_context
+from flyteplugins.wandb_context.internal import OnOutage, in_trace, keys, task_context
 
-from . import _misuse
+from . import _misuse, _preempt
 from ._compat import called_by_flyte, is_flyte_trace
 from ._distributed import detect_distributed
 from ._links import add_wandb_links
@@ -35,6 +35,8 @@ def wandb_init(
     download_logs: bool | None = None,
     project: str | None = None,
     entity: str | None = None,
+    on_outage: OnOutage | None = None,
+    outage_timeout: float | None = None,
     **kwargs: Any,
 ) -> Callable[[F], F]: ...
 
@@ -47,6 +49,8 @@ def wandb_init(
     download_logs: bool | None = None,
     project: str | None = None,
     entity: str | None = None,
+    on_outage: OnOutage | None = None,
+    outage_timeout: float | None = None,
     **kwargs: Any,
 ) -> F | Callable[[F], F]:
     """Run a Flyte task (or a plain function, e.g. a sweep objective) inside a W&B run.
@@ -67,6 +71,11 @@ def wandb_init(
             (``None``: the ``wandb_config(download_logs=...)`` value).
         project: W&B project (beats ``wandb_config``).
         entity: W&B entity (beats ``wandb_config``).
+        on_outage: when W&B cannot be reached within ``outage_timeout`` seconds at the start:
+            ``"offline"`` (default: train on with an offline run, kept as a Flyte output for
+            ``flyte wandb sync``), ``"raise"``, or ``"disabled"``. A wrong API key or entity
+            still raises.
+        outage_timeout: seconds to wait for W&B before ``on_outage`` applies (default 30).
         **kwargs: further ``wandb.init()`` arguments (``id``, ``name``, ``tags``, ``config``,
             ``group``, ``mode``, ``settings``, ...) and ``host`` for a self-hosted W&B server.
             They apply to this task only; use ``wandb_config`` to pass settings to children.
@@ -80,6 +89,8 @@ def wandb_init(
         download_logs=download_logs,
         project=project,
         entity=entity,
+        on_outage=on_outage,
+        outage_timeout=outage_timeout,
         kwargs=kwargs,
     )
     options.validate()
@@ -114,6 +125,8 @@ def _decorate_task(task: AsyncFunctionTaskTemplate, options: DecoratorOptions) -
     # holds this very object, and deployment reads the links and body from there.
     add_wandb_links(task, options)
     task.func = run_around(task.func, planner)
+    # Decoration happens on the main thread (at import), the only one that can take signals.
+    _preempt.install()
     return task
 
 

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from flyteplugins.wandb_context.internal import keys, scoped_task_context
 
-from . import _registry
+from . import _preempt, _registry
 from ._access import RUN_DATA_KEY, objective_run
 from ._compat import another_run_active, is_sdk_shut_down
+from ._outage import start_run
 from ._packages import package_list_read_once
 from ._plan import RunPlan
 from ._settings import effective_mode
@@ -35,6 +36,10 @@ class RunScope:
     def __init__(self, plan: RunPlan) -> None:
         self.plan = plan
         self.run: Run | None = None
+        self.fallback: str | None = None
+        """The mode the run continues in because W&B was down at start (``offline``/``disabled``)."""
+        self.unsynced_dir: str | None = None
+        """The local directory of a run that did not reach W&B completely, once finished."""
 
     @property
     def needs_wandb_init(self) -> bool:
@@ -49,7 +54,11 @@ class RunScope:
             self.run = self._live_run()
             self._merge_config(self.run)
             return self.run
-        self.run = _init(self.plan.init_kwargs)
+        _preempt.install()
+        started = start_run(_init, self.plan.init_kwargs, self.plan.settings.outage)
+        self.run, self.fallback = started.run, started.fallback
+        if self.fallback == "offline":
+            _registry.mark_offline(self.run.id)
         return self.run
 
     def _live_run(self) -> Run:
@@ -80,20 +89,32 @@ class RunScope:
             finally:
                 objective_run.reset(token)
             return
-        set_keys = {keys.RUN_ID_KEY: self.run.id} if self.run is not None else None
+        set_keys = None
+        if self.run is not None:
+            set_keys = {keys.RUN_ID_KEY: self.run.id}
+            if _registry.is_offline(self.run.id) or self.plan.parent_offline:
+                set_keys[keys.RUN_OFFLINE_KEY] = self.run.id  # children join it offline
         with scoped_task_context(set_keys=set_keys, data={RUN_DATA_KEY: self.run}):
             yield self.run
 
     def finish(self, failed: bool) -> None:
         """Finish the writer this invocation started: exit code 1 when the body raised.
 
-        Reused runs are left to the task that owns them.
+        Reused runs are left to the task that owns them. A run that fell back to offline, or whose
+        uploads did not end within ``finish_timeout``, gets ``unsynced_dir``.
         """
         run = self.run
         if run is None or not self.plan.owns_writer:
             return
         try:
             run.finish(exit_code=1 if failed else 0)
+            if self.fallback == "offline":
+                self.unsynced_dir = run.settings.sync_dir
+        except TimeoutError:
+            self.unsynced_dir = run.settings.sync_dir
+            logger.warning(
+                "W&B did not take all of run %s within finish_timeout; the rest is on local disk.", run.id
+            )
         except Exception as exc:
             if not is_sdk_shut_down(exc):
                 raise

@@ -37,6 +37,8 @@ class RunPlan:
     init_kwargs: dict[str, Any] = field(default_factory=dict)
     in_flyte_task: bool = False
     download_after: bool = False
+    parent_offline: bool = False
+    """The parent's run fell back to offline during a W&B outage: this plan joins it offline."""
 
     @property
     def owns_writer(self) -> bool:
@@ -52,12 +54,15 @@ def shared_mode_error(task_name: str) -> RuntimeError:
     )
 
 
-def _reuse_or_join(settings: ResolvedSettings, parent_id: str, label: str, in_task: bool) -> RunPlan:
+def _reuse_or_join(settings: ResolvedSettings, tctx: TaskContext, parent_id: str, label: str) -> RunPlan:
+    offline = (tctx.custom_context or {}).get(keys.RUN_OFFLINE_KEY) == parent_id
     if _registry.live_run(parent_id) is not None:
-        return RunPlan("reuse", settings, parent_id, in_flyte_task=in_task)
+        return RunPlan("reuse", settings, parent_id, in_flyte_task=True, parent_offline=offline)
     kwargs = {**without_creator_settings(settings.init_kwargs), "id": parent_id}
+    if offline:  # the parent's run exists only on its pod's disk: no server to join
+        kwargs["mode"] = "offline"
     kwargs = shared_mode_kwargs(kwargs, primary=False, label=label)
-    return RunPlan("join", settings, parent_id, kwargs, in_flyte_task=in_task)
+    return RunPlan("join", settings, parent_id, kwargs, in_flyte_task=True, parent_offline=offline)
 
 
 def _init_kwargs_for_new_run(settings: ResolvedSettings, tctx: TaskContext, run_id: str) -> dict[str, Any]:
@@ -79,7 +84,7 @@ def plan_task_run(
     if settings.run_mode == "shared" and not parent_id:
         raise shared_mode_error(task_name)
     if parent_id and settings.run_mode in ("auto", "shared"):
-        return _reuse_or_join(settings, parent_id, tctx.action.name, in_task=True)
+        return _reuse_or_join(settings, tctx, parent_id, tctx.action.name)
     run_id = settings.explicit_id or default_run_id(tctx.action.run_name or "", tctx.action.name)
     kwargs = _init_kwargs_for_new_run(settings, tctx, run_id)
     if tctx.mode != "local":
@@ -121,7 +126,7 @@ def plan_function_in_task(settings: ResolvedSettings, tctx: TaskContext, func_na
         if settings.run_mode == "shared" and not parent_id:
             raise shared_mode_error(func_name)
         if parent_id and settings.run_mode in ("auto", "shared"):
-            return _reuse_or_join(settings, parent_id, tctx.action.name, in_task=True)
+            return _reuse_or_join(settings, tctx, parent_id, tctx.action.name)
     kwargs = with_origin(dict(settings.init_kwargs), flyte_origin(tctx))
     if settings.explicit_id:
         kwargs["id"] = settings.explicit_id

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 _lock = threading.Lock()
 _live: dict[str, Run] = {}
+_offline: set[str] = set()  # runs that fell back to offline during an outage
 
 # wandb.init is not meant to be entered by several threads at once (sync tasks run in their
 # own threads); every init of this package goes through this lock.
@@ -36,3 +37,21 @@ def unregister(run: Run) -> None:
 def live_run(run_id: str) -> Run | None:
     with _lock:
         return _live.get(run_id)
+
+
+def live_runs() -> list[Run]:
+    """Every run this process started (created or joined) and has not finished."""
+    with _lock:
+        return list(_live.values())
+
+
+def mark_offline(run_id: str) -> None:
+    with _lock:
+        _offline.add(run_id)
+
+
+def is_offline(run_id: str) -> bool:
+    """Whether run ``run_id`` fell back to offline in this process (its children must not try
+    the server again)."""
+    with _lock:
+        return run_id in _offline

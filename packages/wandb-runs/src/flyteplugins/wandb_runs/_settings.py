@@ -11,7 +11,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from flyteplugins.wandb_context import RankScope, RunMode
-from flyteplugins.wandb_context.internal import WandbConfig, hosts, modes, validation
+from flyteplugins.wandb_context.internal import (
+    DEFAULT_OUTAGE_TIMEOUT_S,
+    OnOutage,
+    WandbConfig,
+    hosts,
+    modes,
+    validation,
+)
 
 if TYPE_CHECKING:
     from flyte.models import TaskContext
@@ -28,6 +35,14 @@ _CREATOR_ONLY = ("name", "group", "tags", "job_type", "notes")
 
 
 @dataclass(frozen=True)
+class OutagePolicy:
+    """What a run does when W&B cannot be reached at ``wandb.init`` within ``timeout_s``."""
+
+    on_outage: OnOutage = "offline"
+    timeout_s: float = DEFAULT_OUTAGE_TIMEOUT_S
+
+
+@dataclass(frozen=True)
 class DecoratorOptions:
     """What ``@wandb_init(...)`` was given; ``None`` means "not set here"."""
 
@@ -36,6 +51,8 @@ class DecoratorOptions:
     download_logs: bool | None = None
     project: str | None = None
     entity: str | None = None
+    on_outage: OnOutage | None = None
+    outage_timeout: float | None = None
     kwargs: Mapping[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
@@ -48,6 +65,8 @@ class DecoratorOptions:
         validation.check_optional_bool("download_logs", self.download_logs, _CALLER)
         validation.check_optional_str("project", self.project, _CALLER)
         validation.check_optional_str("entity", self.entity, _CALLER)
+        validation.check_choice("on_outage", self.on_outage, validation.ON_OUTAGE, _CALLER)
+        validation.check_seconds("outage_timeout", self.outage_timeout, _CALLER)
         for name in ("id", "name", "group", "host"):
             validation.check_optional_str(name, kwargs.get(name), _CALLER)
         hosts.check_host(kwargs.get("host"), _CALLER)
@@ -64,6 +83,7 @@ class ResolvedSettings:
     download_logs: bool
     explicit_id: str | None
     init_kwargs: dict[str, Any]
+    outage: OutagePolicy = OutagePolicy()
 
     @property
     def project(self) -> str | None:
@@ -113,7 +133,31 @@ def resolve(
         and effective_mode(merged) != "disabled",  # a disabled run records nothing to download
         explicit_id=explicit_id,
         init_kwargs=merged,
+        outage=_outage_policy(options, ctx),
     )
+
+
+def _outage_policy(options: DecoratorOptions, ctx: WandbConfig) -> OutagePolicy:
+    """Decorator > context > default; a context value is checked here, where it is used (a
+    ``custom_context`` can be written by hand)."""
+    on_outage = options.on_outage or ctx.on_outage or "offline"
+    timeout = options.outage_timeout if options.outage_timeout is not None else ctx.outage_timeout
+    if timeout is None:
+        timeout = DEFAULT_OUTAGE_TIMEOUT_S
+    validation.check_choice("on_outage", on_outage, validation.ON_OUTAGE, "wandb_config")
+    validation.check_seconds("outage_timeout", timeout, "wandb_config")
+    return OutagePolicy(on_outage, float(timeout))
+
+
+def settings_value(settings: Any, name: str) -> Any:
+    """A setting the caller set explicitly on a ``wandb.Settings`` or a settings dict, else ``None``."""
+    if settings is None:
+        return None
+    if isinstance(settings, Mapping):
+        return cast("Mapping[str, Any]", settings).get(name)
+    if name not in (getattr(settings, "model_fields_set", None) or ()):
+        return None
+    return getattr(settings, name, None)
 
 
 def with_settings(existing: Any, **updates: Any) -> Any:

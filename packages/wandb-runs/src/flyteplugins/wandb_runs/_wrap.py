@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import logging
 import sys
 from collections.abc import Callable
 from types import FrameType
 from typing import Any, TypeVar
 
 from ._download import download_logs_async, download_logs_sync
+from ._keep import keep_async, keep_sync
 from ._lifecycle import RunScope
 from ._plan import RunPlan
 
@@ -26,10 +28,13 @@ Planner = Callable[[FrameType | None], RunPlan]
 
 WRAPPED_MARKER = "__flyteplugins_wandb_init__"
 
+logger = logging.getLogger(__name__)
+
 
 def _download_target(scope: RunScope) -> str | None:
-    """The run to export after the body, if ``download_logs`` applies to it."""
-    if scope.plan.download_after and scope.run is not None:
+    """The run to export after the body, if ``download_logs`` applies to it. A run that did not
+    reach W&B is not downloaded: its kept directory (``_keep``) is the export."""
+    if scope.plan.download_after and scope.run is not None and scope.unsynced_dir is None:
         return scope.run.id
     return None
 
@@ -52,8 +57,10 @@ def _sync_wrapper(func: Callable[..., Any], planner: Planner) -> Callable[..., A
                 result = func(*args, **kwargs)
         except BaseException:
             scope.finish_after_failure()
+            _keep_sync(scope)
             raise
         scope.finish(failed=False)
+        _keep_sync(scope)
         run_id = _download_target(scope)
         if run_id is not None:
             download_logs_sync(run_id)
@@ -73,14 +80,32 @@ def _async_wrapper(func: Callable[..., Any], planner: Planner) -> Callable[..., 
                 result = await func(*args, **kwargs)
         except BaseException:
             await _call(blocking, scope.finish_after_failure)
+            await _keep_async(scope)
             raise
         await _call(blocking, scope.finish, False)
+        await _keep_async(scope)
         run_id = _download_target(scope)
         if run_id is not None:
             await download_logs_async(run_id)
         return result
 
     return async_body
+
+
+def _keep_sync(scope: RunScope) -> None:
+    if scope.unsynced_dir is not None and scope.run is not None:
+        try:
+            keep_sync(scope.run.id, scope.unsynced_dir, scope.plan.in_flyte_task)
+        except Exception:
+            logger.exception("Could not save the local directory of W&B run %s", scope.run.id)
+
+
+async def _keep_async(scope: RunScope) -> None:
+    if scope.unsynced_dir is not None and scope.run is not None:
+        try:
+            await keep_async(scope.run.id, scope.unsynced_dir, scope.plan.in_flyte_task)
+        except Exception:
+            logger.exception("Could not save the local directory of W&B run %s", scope.run.id)
 
 
 async def _start(in_thread: bool, scope: RunScope) -> None:
