@@ -132,6 +132,22 @@ def fault_tolerance(py: envs.Pythons, repeats: int, quick: bool) -> Row:
     return Row(scenario, "s", ref, ours, "all files", complete, note)
 
 
+def outage(py: envs.Pythons, repeats: int, quick: bool) -> Row:
+    """Each side once: the figures are timeouts, the same every time."""
+    short = ["1"] if quick else []  # the reference ignores it
+    ref_run = run_script(py.reference, "outage.py", *short)
+    ours_run = run_script(py.ours, "outage.py", *short)
+    ref = Measured([ref_run["seconds"]], extra=ref_run)
+    ours = Measured([ours_run["seconds"]], extra=ours_run)
+    note = (
+        f"reference: {ref.extra['failed'] or 'logged'}; ours: "
+        f"{ours.extra['failed'] or 'logged'} ({ours.extra['mode']} run, default 30 s bound)"
+    )
+    met = ours.extra["failed"] is None and ours.extra["mode"] == "offline"
+    scenario = "W&B unreachable: time to the first run.log"
+    return Row(scenario, "s", ref, ours, "logs (offline), >= 2x sooner", met and (quick or ratio(ref, ours) >= 2), note)
+
+
 SCENARIOS = {
     1: import_time,
     2: link_render,
@@ -140,4 +156,5 @@ SCENARIOS = {
     5: sweep_download,
     6: history_export,
     7: fault_tolerance,
+    8: outage,
 }

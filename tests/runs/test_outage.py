@@ -223,10 +223,12 @@ def test_a_child_pod_joining_an_offline_parent_never_calls_the_server(
     assert read_run_dir(child_dir).run_id == parent
 
 
-@wandb_init
+# The SDK sends the file stream every 15 s by default, longer than the outage: every second here,
+# so that rows really meet the stopped server.
+@wandb_init(settings={"x_file_stream_transmit_interval": 1})
 @env.task
 async def trains_through_an_outage(rows: int) -> dict[str, Any]:
-    """Logs a third of its rows, then the rest while the server is down, then more after."""
+    """Logs a third of its rows, then the next third while the server is down, then the rest."""
     run = get_wandb_run()
     assert run is not None
     server = SERVERS[0]
@@ -239,7 +241,7 @@ async def trains_through_an_outage(rows: int) -> dict[str, Any]:
     server.resume()
     for step in range(2 * rows, 3 * rows):
         run.log({"x": step})
-    return {"id": run.id, "mode": run.settings.mode}
+    return {"id": run.id, "mode": run.settings.mode, "dir": run.settings.sync_dir}
 
 
 SERVERS: list[WandbServer] = []
@@ -256,6 +258,8 @@ def test_the_server_down_mid_run_loses_no_row(
     assert run is not None
     assert [row["x"] for row in run.history.rows()] == list(range(60))
     assert (run.state, run.exitcode) == ("finished", 0)
+    sdk_log = (Path(out["dir"]) / "logs" / "debug-internal.log").read_text()
+    assert "connection refused" in sdk_log  # the outage was met, not slept through
 
 
 @wandb_init(settings={"finish_timeout": 3})

@@ -1,5 +1,6 @@
-"""Per-test fault injection: latency, 5xx answers, dropped connections, rejected auth, and
-bad file bodies (``body_faults``: a file served truncated, cut off mid-transfer, or corrupted).
+"""Per-test fault injection: latency, 5xx answers, dropped connections, rejected auth, an
+outage window (``unavailable_for``: every request answered 503 until a deadline), and bad
+file bodies (``body_faults``: a file served truncated, cut off mid-transfer, or corrupted).
 
 Faults hit *reads* (GraphQL queries other than the handful ``wandb.init`` itself sends, and
 file downloads) so that seeding a run stays reliable; ``include_writes=True`` extends them
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from enum import Enum
 
 BODY_FAULTS = ("truncate", "cut", "corrupt")
@@ -20,6 +22,7 @@ class Verdict(Enum):
     ERROR = "error"  # answer HTTP 500 or 503
     DROP = "drop"  # close the connection without any response
     UNAUTHORIZED = "unauthorized"
+    UNAVAILABLE = "unavailable"  # answer HTTP 503: the service is down (``unavailable_until``)
 
 
 class Faults:
@@ -49,11 +52,25 @@ class Faults:
         #   "corrupt": the right length, but bytes in the middle flipped
         self.body_faults: dict[str, str] = {}
         self.retry_after_s: float | None = 0.0  # Retry-After on 5xx; None lets the SDK back off
+        # time.monotonic() deadline: until then every request (any path, any client, before
+        # auth) is answered 503; see unavailable_for()
+        self.unavailable_until: float | None = None
         self.seed: int | None = None
         self.injected.clear()
 
+    def unavailable_for(self, seconds: float) -> None:
+        """Answers every request 503 (``Retry-After: retry_after_s``) for ``seconds`` from now."""
+        self.unavailable_until = time.monotonic() + seconds
+
+    @property
+    def unavailable(self) -> bool:
+        until = self.unavailable_until
+        return until is not None and time.monotonic() < until
+
     def decide(self, what: str, *, is_write: bool) -> Verdict:
         """The fate of one request; ``what`` names it in ``injected`` for assertions."""
+        if self.unavailable:
+            return self._record(what, Verdict.UNAVAILABLE)
         if self.reject_auth:
             return self._record(what, Verdict.UNAUTHORIZED)
         if is_write and not self.include_writes:

@@ -10,6 +10,9 @@ wandb-core batches everything a run produces into JSON bodies like::
 
 ``offset`` is the line number the first content line goes to (earlier lines may be rewritten,
 e.g. console lines overwritten by a carriage return). ``complete`` + ``exitcode`` end the run.
+``preempting: true`` is what ``run.mark_preempting()`` sends (in the next POST, once): the run
+reads "preempting" while live, and "preempted" if it then ends with a non-zero exit code or
+goes silent (``schema.run_state``).
 """
 
 from __future__ import annotations
@@ -28,10 +31,12 @@ def handle(
     for name, chunk in (body.get("files") or {}).items():
         _apply_chunk(storage, run, name, int(chunk.get("offset", 0)), list(chunk.get("content") or []))
     if body.get("preempting"):
-        run.state = "preempting"
+        run.preempting = True
+        if run.state == "running":
+            run.state = "preempting"
     if body.get("complete"):
         run.exitcode = int(body.get("exitcode") or 0)
-        run.state = "finished" if run.exitcode == 0 else "failed"
+        run.state = "finished" if run.exitcode == 0 else "preempted" if run.preempting else "failed"
     # The SDK reads ``exitcode`` (non-null asks it to stop) and optional rate ``limits``.
     return {"exitcode": None, "limits": {}}
 

@@ -39,8 +39,8 @@ class Mutation:
         """Creates or updates a run: ``wandb.init`` (by name, or by ``id`` when resuming), a live
         run's config changes, ``Run.update()`` from the public API (by ``id``).
 
-        A live run upserting marks it running: a resumed finished run, or a sweep run the
-        controller created as pending.
+        A live run upserting marks it running: a resumed ended run (its preempting mark
+        cleared), or a sweep run the controller created as pending.
         """
         run = self._storage.run_by_id(input["id"]) if input.get("id") else None
         inserted = False
@@ -52,7 +52,7 @@ class Mutation:
                 entity, input.get("modelName") or "uncategorized", input["name"]
             )
         if self._from_run and (run.state in TERMINAL_STATES or run.state == "pending"):
-            run.state, run.exitcode = "running", None
+            run.state, run.exitcode, run.preempting = "running", None, False
         _apply_run_fields(run, input)
         run.beat()
         return {"bucket": schema.RunNode(self._server, run), "inserted": inserted, "updateAvailable": False}

@@ -20,11 +20,13 @@ FEATURES = ("LARGE_FILENAMES", "MARK_RUN_FILES_UPLOADED")
 
 
 def run_state(server: WandbServer, run: Run) -> str:
-    """Stored state, except that a running run silent for ``crash_after_s`` reads as crashed."""
+    """Stored state, except that a live run silent for ``crash_after_s`` reads as crashed, or
+    as preempted if it was marked preempting (``run.mark_preempting()``).
+    """
     limit = server.crash_after_s
     silent_for = time.monotonic() - run.heartbeat_monotonic
     if run.state not in TERMINAL_STATES and limit is not None and silent_for > limit:
-        return "crashed"
+        return "preempted" if run.preempting else "crashed"
     return run.state
 
 

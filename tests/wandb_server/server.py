@@ -14,6 +14,8 @@ import base64
 import gzip
 import json
 import logging
+import socket
+import struct
 import sys
 import tempfile
 import threading
@@ -48,29 +50,58 @@ class WandbServer:
         self.requests: list[tuple[str, str, str]] = []  # (method, path, GraphQL operation)
         self.unknown_fields: set[tuple[str, str]] = set()
         self.crash_after_s: float | None = None  # runs silent this long read as "crashed"
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._httpd: _QuietHTTPServer | None = None
+        self._port: int | None = None
+        self._port_holder: socket.socket | None = None  # keeps the port ours while paused
 
     @property
     def base_url(self) -> str:
-        assert self._httpd is not None, "start() the server first"
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        assert self._port is not None, "start() the server first"
+        return f"http://127.0.0.1:{self._port}"
+
+    @property
+    def paused(self) -> bool:
+        return self._port_holder is not None
 
     def start(self) -> WandbServer:
-        handler = type("Handler", (_Handler,), {"server_state": self})
-        self._httpd = _QuietHTTPServer(("127.0.0.1", 0), handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="wandb-server", daemon=True)
-        self._thread.start()
+        self._listen(0)
         return self
+
+    def _listen(self, port: int) -> None:
+        self._httpd = _QuietHTTPServer(port, type("Handler", (_Handler,), {"server_state": self}))
+        self._port = self._httpd.server_address[1]
+        threading.Thread(target=self._httpd.serve_forever, name="wandb-server", daemon=True).start()
 
     def stop(self) -> None:
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
             self._httpd = None
+        if self._port_holder is not None:
+            self._port_holder.close()
+            self._port_holder = None
         if self._tmp is not None:
             self._tmp.cleanup()
+
+    def pause(self) -> None:
+        """An outage: new connections are refused, open ones reset (requests in flight go
+        unanswered); state is kept. ``resume()`` listens on the same port (same ``base_url``)."""
+        if self._httpd is None:
+            return  # not started, or already paused
+        # Bound, not listening (SO_REUSEPORT lets it share the port with the listener): it
+        # refuses connections and keeps any other socket from taking the port meanwhile.
+        self._port_holder = _bind(self._port or 0)
+        httpd, self._httpd = self._httpd, None
+        httpd.shutdown()
+        httpd.server_close()
+        httpd.drop_connections()
+
+    def resume(self) -> None:
+        """Ends ``pause()``: listens again on the same port."""
+        if self._port_holder is not None:
+            self._listen(self._port or 0)
+            self._port_holder.close()
+            self._port_holder = None
 
     def __enter__(self) -> WandbServer:
         return self.start()
@@ -156,15 +187,54 @@ def end_wandb_session() -> None:
     wandb.teardown()
 
 
+def _bind(port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if hasattr(socket, "SO_REUSEPORT"):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(("127.0.0.1", port))
+    return sock
+
+
 class _QuietHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     # The stdlib's listen backlog of 5 drops connection attempts when a client opens dozens at
     # once, and each dropped SYN costs that connection a 1 s retransmit; real servers queue more.
     request_queue_size = 128
 
+    def __init__(self, port: int, handler: type[BaseHTTPRequestHandler]) -> None:
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(("127.0.0.1", port), handler)
+
+    def server_bind(self) -> None:
+        self.socket.close()
+        self.socket = _bind(self.server_address[1])  # SO_REUSEPORT, for pause()
+        self.server_address = self.server_name, self.server_port = self.socket.getsockname()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:  # held so drop_connections never touches a closed socket
+            self._connections.discard(request)
+            super().shutdown_request(request)
+
+    def drop_connections(self) -> None:
+        """Resets every open connection (SO_LINGER 0); blocked handler threads see EOF."""
+        with self._connections_lock:
+            for conn in self._connections:
+                try:
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
     def handle_error(self, request: Any, client_address: Any) -> None:
-        # wandb-core resets idle keep-alive connections; that is not worth a traceback.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
+        # wandb-core resets idle keep-alive connections, pause() resets all: no traceback.
+        if not isinstance(sys.exc_info()[1], OSError):
             super().handle_error(request, client_address)
 
 
@@ -221,14 +291,17 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if verdict is Verdict.UNAUTHORIZED:
             return self._reply(401, {"errors": [{"message": "user is not logged in"}]})
-        if verdict is Verdict.ERROR:
+        if verdict in (Verdict.ERROR, Verdict.UNAVAILABLE):
             retry_after = state.faults.retry_after_s
             headers = {} if retry_after is None else {"Retry-After": f"{retry_after:g}"}
-            return self._reply(state.faults.error_status(), {"error": "injected fault"}, headers)
+            status = 503 if verdict is Verdict.UNAVAILABLE else state.faults.error_status()
+            return self._reply(status, {"error": f"injected fault: {verdict.value}"}, headers)
         if not path.startswith("/storage/") and not path.startswith("/sdk/") and not self._authorized():
             return self._reply(401, {"errors": [{"message": "invalid api key"}]})
         try:
             self._route(path, body)
+        except ConnectionError:  # the client went away, or pause() reset the connection
+            raise
         except Exception as exc:  # a bug here must reach the test as a 500, not a hang
             logger.exception("wandb test server failed on %s %s", self.command, path)
             self._reply(500, {"errors": [{"message": f"test server error: {exc!r}"}]})

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-TERMINAL_STATES = ("finished", "failed", "crashed", "killed")
+TERMINAL_STATES = ("finished", "failed", "crashed", "killed", "preempted")
 
 
 def iso_now() -> str:
@@ -76,6 +76,7 @@ class Run:
     display_name: str | None = None
     state: str = "running"
     exitcode: int | None = None
+    preempting: bool = False  # run.mark_preempting() was called (file stream "preempting": true)
     config: dict[str, Any] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
     history: History = field(default_factory=History)
