@@ -145,7 +145,15 @@ def outage(py: envs.Pythons, repeats: int, quick: bool) -> Row:
     )
     met = ours.extra["failed"] is None and ours.extra["mode"] == "offline"
     scenario = "W&B unreachable: time to the first run.log"
-    return Row(scenario, "s", ref, ours, "logs (offline), >= 2x sooner", met and (quick or ratio(ref, ours) >= 2), note)
+    return Row(
+        scenario,
+        "s",
+        ref,
+        ours,
+        "logs (offline), >= 2x sooner",
+        met and (quick or ratio(ref, ours) >= 2),
+        note,
+    )
 
 
 SCENARIOS = {

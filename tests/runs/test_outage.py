@@ -17,12 +17,12 @@ from typing import Any
 import flyte
 import pytest
 from runs_support import metrics, run_local
-from wandb_server import WandbServer
 
 from flyteplugins.wandb_artifacts.records import read_run_dir
 from flyteplugins.wandb_context import wandb_config
 from flyteplugins.wandb_context.internal import keys
 from flyteplugins.wandb_runs import get_wandb_run, wandb_init
+from wandb_server import WandbServer
 
 env = flyte.TaskEnvironment("runs_outage")
 
@@ -120,7 +120,7 @@ def test_a_misconfiguration_raises_and_never_goes_offline(
         wandb_server.faults.reject_auth = True
     else:
         monkeypatch.setenv("WANDB_API_KEY", "w" * 40)
-    with pytest.raises(Exception, match="wandb.init failed") as raised:
+    with pytest.raises(Exception, match=r"wandb\.init failed") as raised:
         run_local(trains, ROWS, custom_context=wandb_config(project="outage", outage_timeout=5))
     assert "w" * 40 not in str(raised.value)
     assert not list(home.glob("wandb/offline-run-*"))
@@ -190,7 +190,9 @@ def test_children_stay_offline_with_their_parent_and_new_runs_try_again(
 
         resumer = threading.Thread(target=resume_when_parent_is_offline)
         resumer.start()
-        out_holder.update(run_local(parent_of_two, 1, custom_context=wandb_config(project="outage", outage_timeout=1)))
+        out_holder.update(
+            run_local(parent_of_two, 1, custom_context=wandb_config(project="outage", outage_timeout=1))
+        )
         resumer.join()
     finally:
         if wandb_server.paused:
@@ -216,7 +218,9 @@ def test_a_child_pod_joining_an_offline_parent_never_calls_the_server(
     context = {**wandb_config(project="outage"), keys.RUN_ID_KEY: parent, keys.RUN_OFFLINE_KEY: parent}
     before = len(wandb_server.requests)
     asyncio.run(
-        run_as_pod(shares_parent_run, context=context, action="child", run_name="outage-run", work_dir=tmp_path / "f")
+        run_as_pod(
+            shares_parent_run, context=context, action="child", run_name="outage-run", work_dir=tmp_path / "f"
+        )
     )
     assert wandb_server.requests[before:] == []
     (child_dir,) = home.glob("wandb/offline-run-*")
