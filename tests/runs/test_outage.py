@@ -111,15 +111,18 @@ def test_5xx_for_40_s_falls_back_at_the_bound_not_after_it(
     assert len(metrics(read_run_dir(Path(out["dir"])))) == ROWS
 
 
-@pytest.mark.parametrize("fault", ["reject_auth", "wrong_key"])
+@pytest.mark.parametrize("fault", ["reject_auth", "wrong_key", "unknown_entity"])
 def test_a_misconfiguration_raises_and_never_goes_offline(
     wandb_server: WandbServer, monkeypatch: pytest.MonkeyPatch, home: Path, fault: str
 ) -> None:
     wandb_server.use(monkeypatch)
     if fault == "reject_auth":
         wandb_server.faults.reject_auth = True
-    else:
+    elif fault == "wrong_key":
         monkeypatch.setenv("WANDB_API_KEY", "w" * 40)
+    else:
+        wandb_server.known_entities = {wandb_server.entity}
+        monkeypatch.setenv("WANDB_ENTITY", "nobody-knows-me")
     with pytest.raises(Exception, match=r"wandb\.init failed") as raised:
         run_local(trains, ROWS, custom_context=wandb_config(project="outage", outage_timeout=5))
     assert "w" * 40 not in str(raised.value)

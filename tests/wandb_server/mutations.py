@@ -48,6 +48,9 @@ class Mutation:
             if not input.get("name"):
                 raise MutationError(f"upsertBucket: no run with id {input.get('id')!r}")
             entity = input.get("entityName") or self._server.entity
+            known = self._server.known_entities
+            if known is not None and entity not in known:
+                raise MutationError(f"entity {entity} not found")
             run, inserted = self._storage.upsert_run(
                 entity, input.get("modelName") or "uncategorized", input["name"]
             )

@@ -50,6 +50,7 @@ class WandbServer:
         self.requests: list[tuple[str, str, str]] = []  # (method, path, GraphQL operation)
         self.unknown_fields: set[tuple[str, str]] = set()
         self.crash_after_s: float | None = None  # runs silent this long read as "crashed"
+        self.known_entities: set[str] | None = None  # when set, runs of other entities are refused
         self._httpd: _QuietHTTPServer | None = None
         self._port: int | None = None
         self._port_holder: socket.socket | None = None  # keeps the port ours while paused
