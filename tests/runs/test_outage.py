@@ -369,3 +369,29 @@ def test_a_signalled_pod_s_run_is_resumed_by_the_retry(
     assert (run.state, run.exitcode) == ("finished", 0)
     assert [row["x"] for row in run.history.rows()][-5:] == list(range(5, 10))
     assert [r.name for r in wandb_server.storage.runs_in(wandb_server.entity, "preemptible")] == [run_id]
+
+
+def test_a_fallback_run_is_synced_later_with_every_row_and_only_once(
+    wandb_server: WandbServer, monkeypatch: pytest.MonkeyPatch, home: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from click.testing import CliRunner
+
+    from flyteplugins.wandb_artifacts.cli import wandb_group
+
+    caplog.set_level(logging.WARNING)
+    wandb_server.use(monkeypatch)
+    wandb_server.pause()
+    try:
+        out = run_local(trains, ROWS, custom_context=wandb_config(project="outage", outage_timeout=1))
+    finally:
+        wandb_server.resume()
+    assert out["mode"] == "offline" and wandb_server.get_run("outage", out["id"]) is None
+    (kept,) = _kept_dirs(caplog)
+
+    for attempt in (1, 2):
+        result = CliRunner().invoke(wandb_group, ["sync", kept])
+        assert result.exit_code == 0, result.output
+        run = wandb_server.get_run("outage", out["id"])
+        assert run is not None, attempt
+        assert [row["loss"] for row in run.history.rows()] == [1.0 / (s + 1) for s in range(ROWS)], attempt
+    assert out["id"] in result.output

@@ -1,4 +1,4 @@
-"""The one rule for "W&B is down" (``_outage.probe``), against real sockets on 127.0.0.1,
+"""The one rule for "W&B is down" (the context package's ``reach``), against real sockets on 127.0.0.1,
 and the ``on_outage`` / ``outage_timeout`` settings where they are given."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import pytest
 from runs_support import run_local
 
 from flyteplugins.wandb_context import wandb_config
+from flyteplugins.wandb_context.internal import reach
 from flyteplugins.wandb_runs import get_wandb_run, wandb_init
-from flyteplugins.wandb_runs._outage import probe, wait_until_reachable
 
 env = flyte.TaskEnvironment("runs_outage_rule")
 
@@ -57,14 +57,14 @@ def http() -> Iterator[tuple[str, type[_Answers]]]:
 def test_any_answer_below_500_but_429_means_up(http: tuple[str, type[_Answers]], status: int) -> None:
     url, answers = http
     answers.status = status
-    assert probe(url, 5) is None
+    assert reach.probe(url, 5) is None
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504, 429])
 def test_5xx_and_429_mean_down(http: tuple[str, type[_Answers]], status: int) -> None:
     url, answers = http
     answers.status = status
-    assert probe(url, 5) == f"HTTP {status}"
+    assert reach.probe(url, 5) == f"HTTP {status}"
 
 
 def test_the_probe_carries_no_credentials_and_no_query(
@@ -74,7 +74,7 @@ def test_the_probe_carries_no_credentials_and_no_query(
     monkeypatch.setenv("WANDB_API_KEY", secret)
     url, answers = http
     answers.status = 401
-    assert probe(url + "/", 5) is None
+    assert reach.probe(url + "/", 5) is None
     ((path, headers, body),) = answers.seen
     assert path == "/graphql" and body == b"{}"
     assert "Authorization" not in headers and "Cookie" not in headers
@@ -85,14 +85,14 @@ def test_a_refused_a_silent_and_an_unresolvable_server_are_down() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         refused = f"http://127.0.0.1:{s.getsockname()[1]}"
-    assert "Refused" in (probe(refused, 2) or "")
+    assert "Refused" in (reach.probe(refused, 2) or "")
     with socket.socket() as silent:  # accepts connections (backlog) but never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
         started = time.monotonic()
-        assert probe(f"http://127.0.0.1:{silent.getsockname()[1]}", 0.5) is not None
+        assert reach.probe(f"http://127.0.0.1:{silent.getsockname()[1]}", 0.5) is not None
         assert time.monotonic() - started < 5
-    assert probe("http://does-not-exist.invalid", 2) is not None
+    assert reach.probe("http://does-not-exist.invalid", 2) is not None
 
 
 def test_waiting_stops_at_the_deadline_with_the_last_failure() -> None:
@@ -100,7 +100,7 @@ def test_waiting_stops_at_the_deadline_with_the_last_failure() -> None:
         s.bind(("127.0.0.1", 0))
         refused = f"http://127.0.0.1:{s.getsockname()[1]}"
     started = time.monotonic()
-    assert wait_until_reachable(refused, time.monotonic() + 1.5) is not None
+    assert reach.wait_until_reachable(refused, time.monotonic() + 1.5) is not None
     assert 1.4 < time.monotonic() - started < 5
 
 

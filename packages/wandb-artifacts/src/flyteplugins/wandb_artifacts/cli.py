@@ -1,4 +1,4 @@
-"""``flyte wandb ...``: download runs and sweeps, export offline runs.
+"""``flyte wandb ...``: download runs and sweeps, export offline runs, sync local runs.
 
 Registered through Flyte's CLI plugin entry points (group ``flyte.plugins.cli.commands``,
 name ``wandb``), so installing this package adds the commands to the ``flyte`` CLI.
@@ -11,7 +11,7 @@ import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import rich_click as click
 from click.exceptions import Abort, ClickException, Exit
@@ -22,6 +22,9 @@ from rich.table import Table
 
 from ._errors import LocalRunNotFoundError, RecordLogError, SdkChangedError, UnsafeTargetError
 from ._report import ProgressListener, RunReport
+
+if TYPE_CHECKING:
+    from ._sync import SyncResult
 
 _console = Console(stderr=True)
 _stdout = Console()
@@ -60,6 +63,17 @@ def _fail(exc: BaseException) -> NoReturn:
 
 
 def _hint(exc: BaseException) -> str:
+    from flyteplugins.wandb_context.internal import hosts
+
+    from ._sync import NothingToSyncError
+
+    if isinstance(exc, NothingToSyncError):
+        return (
+            "pass a run directory (wandb/offline-run-20250101_120000-abc123 or wandb/run-...), the wandb/ "
+            "directory holding runs, or the URI of a Dir holding one (s3://..., file://...)."
+        )
+    if isinstance(exc, hosts.HostError):
+        return "give the W&B server as an http(s) URL such as https://wandb.example.com."
     if isinstance(exc, LocalRunNotFoundError):
         return (
             "pass one run directory, such as wandb/offline-run-20250101_120000-abc123 (see `ls wandb/`), "
@@ -74,13 +88,16 @@ def _hint(exc: BaseException) -> str:
     if isinstance(exc, (PermissionError, IsADirectoryError, NotADirectoryError, FileExistsError)):
         return "check the --out directory: it must be a directory you can write to."
     if isinstance(exc, (RuntimeError, ValueError, OSError)):
-        return "check the arguments, W&B credentials (WANDB_API_KEY) and --base-url; see --help."
+        return (
+            "check the arguments, W&B credentials (WANDB_API_KEY) and the server (--base-url, or "
+            "--host for sync); see --help."
+        )
     return f"this looks like a bug ({type(exc).__name__}); please report it with the command you ran."
 
 
 @click.group(name="wandb")
 def wandb_group() -> None:
-    """Download W&B runs and sweeps, or export offline runs, into local directories."""
+    """Download W&B runs and sweeps, export offline runs, or sync local runs to W&B."""
 
 
 @wandb_group.command("download-run")
@@ -159,6 +176,37 @@ def export_offline_cmd(run_dir: str, out: str | None, no_history: bool, allow_pa
     _run_and_report(
         lambda listener: [export_offline(run_dir, dest, not no_history, listener=listener)], allow_partial
     )
+
+
+@wandb_group.command("sync")
+@click.argument("source", metavar="SOURCE")
+@click.option("--project", "-p", help="Project to sync to [default: the one in each run's log].")
+@click.option("--entity", "-e", help="Entity to sync to [default: the run's, else your default entity].")
+@click.option("--host", help="W&B server URL [default: $WANDB_BASE_URL or W&B cloud].")
+@_user_errors
+def sync_cmd(source: str, project: str | None, entity: str | None, host: str | None) -> None:
+    """Upload local W&B runs (offline, or not fully uploaded) with W&B's own `wandb sync`.
+
+    SOURCE is a run directory (wandb/offline-run-TIME-ID or wandb/run-TIME-ID), a directory
+    holding run directories (up to two levels down), or the URI of a Flyte Dir holding them
+    (s3://, gs://, abfs://, file://, ...), downloaded first. Runs already synced or already on
+    the server are skipped, never uploaded twice. Exit code 1 if any run failed.
+    """
+    from ._sync import sync_run_dirs
+
+    def show(line: str) -> None:
+        _console.print(escape(line), style="dim", highlight=False, soft_wrap=True)
+
+    with _console.status("Syncing W&B runs..."):
+        results = sync_run_dirs(source, project=project, entity=entity, host=host, listener=show)
+    _print_whole(_sync_table(results))
+    for r in results:
+        if not r.ok:
+            _console.print(
+                f"[red]{escape(r.run_id)}:[/] {escape(r.message)}", highlight=False, soft_wrap=True
+            )
+    if not all(r.ok for r in results):
+        raise SystemExit(1)
 
 
 def _split_path(value: str, shape: str) -> tuple[str, str, str]:
@@ -254,3 +302,27 @@ def _summary_table(reports: list[RunReport]) -> Table:
             escape(str(Path(r.path))),
         )
     return table
+
+
+def _sync_table(results: list[SyncResult]) -> Table:
+    table = Table(title="W&B sync summary", caption="rows: history rows uploaded by this sync")
+    for name in ("run", "status", "rows", "url"):
+        table.add_column(name, no_wrap=True, justify="right" if name == "rows" else "left")
+    for r in results:
+        color = "red" if not r.ok else "green" if r.status == "synced" else "yellow"
+        table.add_row(escape(r.run_id), f"[{color}]{r.status}[/]", f"{r.rows:,}", escape(r.url))
+    return table
+
+
+def _print_whole(table: Table) -> None:
+    """Print ``table`` at its natural width, wider than the terminal if need be: a URL cut
+    or folded in a cell could not be clicked or copied."""
+    from rich.measure import Measurement
+
+    natural = Measurement.get(_stdout, _stdout.options.update_width(10_000), table).maximum
+    width = _stdout.width
+    _stdout.width = max(width, natural)
+    try:
+        _stdout.print(table)
+    finally:
+        _stdout.width = width

@@ -68,7 +68,7 @@ def wandb_config(
 def _seconds(value: Any) -> Any:
     """An int duration as a float (one spelling in the context); anything else is left for
     validation to name."""
-    return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    return float(value) if isinstance(value, int) and not isinstance(value, bool) and value > 0 else value
 
 
 def wandb_sweep_config(

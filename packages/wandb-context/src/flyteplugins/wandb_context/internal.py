@@ -8,6 +8,7 @@ from ``flyteplugins.wandb_context`` (or ``flyteplugins.wandb``) only.
 from . import _host as hosts
 from . import _keys as keys
 from . import _mode as modes
+from . import _reach as reach
 from . import _validate as validation
 from ._config import WandbConfig, WandbSweepConfig
 from ._coroutines import run_coroutine_sync
@@ -31,6 +32,7 @@ __all__ = [
     "in_trace",
     "keys",
     "modes",
+    "reach",
     "run_coroutine_sync",
     "scoped_task_context",
     "task_context",

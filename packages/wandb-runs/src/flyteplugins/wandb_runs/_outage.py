@@ -1,30 +1,23 @@
 """Starting a run when W&B may be down: wait a bounded time, then apply ``on_outage``.
 
-The one rule for "W&B is down": its API does not answer an HTTP request (refused, reset,
-timed out, no DNS) or answers 5xx or 429. Anything else, a 401 or 403 included, means the
-server is there, so a ``wandb.init`` that fails is a misconfiguration and raises as before.
-
-The SDK cannot tell the two apart for us: with the server down or with a wrong API key,
-``wandb.init`` raises the same ``CommError``/``AuthenticationError`` classes, and it waits up to
+What "down" means is the context package's rule (``reach``). The SDK cannot tell an outage
+from a misconfiguration for us: with the server down or with a wrong API key, ``wandb.init``
+raises the same ``CommError``/``AuthenticationError`` classes, and it waits up to
 ``init_timeout`` + 10 s (its login check retries on its own) before it gives up. So before
-``wandb.init`` we ask the API once, with no credentials and no query, whether it answers;
-and after a failed ``wandb.init`` we ask again to classify the failure.
+``wandb.init`` we wait for the API to answer, and after a failed ``wandb.init`` we ask again to
+classify the failure: W&B answering means the failure is a misconfiguration, which raises.
 """
 
 from __future__ import annotations
 
-import http.client
 import logging
 import os
-import ssl
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from flyteplugins.wandb_context.internal import modes
+from flyteplugins.wandb_context.internal import modes, reach
 
 from ._settings import OutagePolicy, effective_mode, settings_value, with_settings
 
@@ -37,8 +30,6 @@ DEFAULT_FINISH_TIMEOUT_S = 120.0
 """How long ``finish`` waits for uploads before the run is kept locally (``wandb.Settings(
 finish_timeout=...)`` overrides it)."""
 
-_PROBE_TIMEOUT_S = 5.0
-_FIRST_RETRY_S, _MAX_RETRY_S = 0.5, 8.0
 _DEFAULT_API = "https://api.wandb.ai"
 
 
@@ -52,56 +43,6 @@ class Started:
 
     run: Run
     fallback: str | None = None
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # a redirect answer already says the server is up
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
-
-
-def probe(api_url: str, timeout: float) -> str | None:
-    """``None`` when W&B's API at ``api_url`` answers; else what failed, for a message.
-
-    An empty, unauthenticated POST to ``/graphql``: a healthy server refuses it (4xx). No
-    credentials are sent, so a probe never leaks the API key to anyone.
-    """
-    request = urllib.request.Request(
-        api_url.rstrip("/") + "/graphql",
-        data=b"{}",
-        method="POST",
-        headers={"Content-Type": "application/json", "User-Agent": "flyteplugins-wandb-probe"},
-    )
-    try:
-        with _opener.open(request, timeout=timeout) as response:
-            status = response.status
-    except urllib.error.HTTPError as exc:
-        status = exc.code
-    except urllib.error.URLError as exc:
-        if isinstance(exc.reason, ssl.SSLError):
-            return None  # something answers TLS; a certificate problem is for the SDK to report
-        return f"{type(exc.reason).__name__}: {exc.reason}"
-    except (OSError, http.client.HTTPException) as exc:
-        return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    if status >= 500 or status == 429:
-        return f"HTTP {status}"
-    return None
-
-
-def wait_until_reachable(api_url: str, deadline: float) -> str | None:
-    """Probe with backoff until W&B answers (``None``) or ``deadline`` (monotonic) passes
-    (the last failure)."""
-    delay = _FIRST_RETRY_S
-    while True:
-        remaining = deadline - time.monotonic()
-        failure = probe(api_url, max(0.1, min(_PROBE_TIMEOUT_S, remaining)))
-        remaining = deadline - time.monotonic()
-        if failure is None or remaining <= 0:
-            return failure
-        time.sleep(min(delay, remaining))
-        delay = min(delay * 2, _MAX_RETRY_S)
 
 
 def api_url(init_kwargs: Mapping[str, Any]) -> str:
@@ -122,12 +63,12 @@ def start_run(
         return Started(init(init_kwargs))
     url = api_url(init_kwargs)
     deadline = time.monotonic() + policy.timeout_s
-    failure = wait_until_reachable(url, deadline)
+    failure = reach.wait_until_reachable(url, deadline)
     if failure is None:
         try:
             return Started(init(_bounded(init_kwargs, deadline)))
         except Exception:
-            failure = probe(url, _PROBE_TIMEOUT_S)
+            failure = reach.probe(url, reach.PROBE_TIMEOUT_S)
             if failure is None:
                 raise  # W&B answers: the failure is ours to report (key, entity, settings)
     return _on_outage(init, init_kwargs, policy, url, failure)
