@@ -86,3 +86,8 @@ class Pythons:
 
     reference: str
     ours: str
+
+    @property
+    def self_test(self) -> bool:
+        """Both sides are one interpreter (``--ours-only``): each script needs to run once."""
+        return self.reference == self.ours

@@ -12,6 +12,9 @@ from harness import Measured, Row, alternate, ratio, run_script
 
 
 def _both(py: envs.Pythons, repeats: int, script: str, ref_args: list[str], our_args: list[str], key: str):
+    if py.self_test:  # one interpreter for both sides: run the script once
+        result = run_script(py.ours, script, *our_args)
+        return Measured([result[key]], extra=result), Measured([result[key]], extra=result)
     return alternate(
         repeats,
         lambda: run_script(py.reference, script, *ref_args),
@@ -87,8 +90,8 @@ def _downloads(python: str, info: dict, kind: str, repeats: int) -> tuple[Measur
 def _sweep_download(py: envs.Pythons, repeats: int, quick: bool, error_rate: float) -> tuple:
     runs, files = (3, 2) if quick else (20, 10)
     with served.test_server(runs=runs, files=files, latency=0.02, error_rate=error_rate) as info:
-        ref, ref_outs = _downloads(py.reference, info, "sweep", repeats)
         ours, our_outs = _downloads(py.ours, info, "sweep", repeats)
+        ref, ref_outs = (ours, our_outs) if py.self_test else _downloads(py.reference, info, "sweep", repeats)
         ref_files = [served.identical_files(info["expected"], out) for out in ref_outs]
         our_files = [served.identical_files(info["expected"], out) for out in our_outs]
     return ref, ours, ref_files, our_files, f"{runs} runs x {files} files"
@@ -109,8 +112,8 @@ def history_export(py: envs.Pythons, repeats: int, quick: bool) -> Row:
     steps = 2000 if quick else 1_000_000
     reps = 1 if not quick else repeats
     with served.test_server(runs=0, history_steps=steps) as info:
-        ref, ref_outs = _downloads(py.reference, info, "run", reps)
         ours, our_outs = _downloads(py.ours, info, "run", reps)
+        ref, ref_outs = (ours, our_outs) if py.self_test else _downloads(py.reference, info, "run", reps)
         ref_rows, our_rows = served.history_rows(ref_outs[0]), served.history_rows(our_outs[0])
     note = (
         f"rows written: reference {ref_rows}, ours {our_rows} of {steps}; peak RSS: reference "
@@ -135,8 +138,8 @@ def fault_tolerance(py: envs.Pythons, repeats: int, quick: bool) -> Row:
 def outage(py: envs.Pythons, repeats: int, quick: bool) -> Row:
     """Each side once: the figures are timeouts, the same every time."""
     short = ["1"] if quick else []  # the reference ignores it
-    ref_run = run_script(py.reference, "outage.py", *short)
     ours_run = run_script(py.ours, "outage.py", *short)
+    ref_run = ours_run if py.self_test else run_script(py.reference, "outage.py", *short)
     ref = Measured([ref_run["seconds"]], extra=ref_run)
     ours = Measured([ours_run["seconds"]], extra=ours_run)
     note = (

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 import wandb
+
 from wandb_server import WandbServer
 
 
@@ -149,7 +149,7 @@ def test_live_run_keeps_every_row_across_a_pause(server: WandbServer, tmp_path: 
 
     server.pause()
     try:
-        step = _log_for(run, 8.0, step)
+        step = _log_for(run, 3.0, step)
         assert len(_steps(server, "proj", "paused")) < step  # nothing got through meanwhile
     finally:
         server.resume()
