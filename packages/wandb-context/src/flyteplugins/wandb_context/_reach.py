@@ -8,23 +8,25 @@ query, so it never leaks the API key and never depends on W&B's schema.
 
 from __future__ import annotations
 
-import http.client
-import ssl
+import functools
 import time
-import urllib.error
-import urllib.request
 from typing import Any
 
 PROBE_TIMEOUT_S = 5.0
 _FIRST_RETRY_S, _MAX_RETRY_S = 0.5, 8.0
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # a redirect answer already says the server is up
+@functools.cache
+def _opener() -> Any:
+    # Imported here: the links package imports this package in UI-only installs, and ssl and
+    # urllib cost ~15 ms there.
+    import urllib.request
 
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None  # a redirect answer already says the server is up
 
-_opener = urllib.request.build_opener(_NoRedirect)
+    return urllib.request.build_opener(NoRedirect)
 
 
 def probe(api_url: str, timeout: float) -> str | None:
@@ -33,6 +35,11 @@ def probe(api_url: str, timeout: float) -> str | None:
     An empty, unauthenticated POST to ``/graphql``: a healthy server refuses it (4xx). No
     credentials are sent, so a probe never leaks the API key to anyone.
     """
+    import http.client
+    import ssl
+    import urllib.error
+    import urllib.request
+
     request = urllib.request.Request(
         api_url.rstrip("/") + "/graphql",
         data=b"{}",
@@ -40,7 +47,7 @@ def probe(api_url: str, timeout: float) -> str | None:
         headers={"Content-Type": "application/json", "User-Agent": "flyteplugins-wandb-probe"},
     )
     try:
-        with _opener.open(request, timeout=timeout) as response:
+        with _opener().open(request, timeout=timeout) as response:
             status = response.status
     except urllib.error.HTTPError as exc:
         status = exc.code
