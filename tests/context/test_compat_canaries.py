@@ -69,3 +69,37 @@ def test_the_compat_functions_work_in_a_real_task(local_run) -> None:
         f"scoping the task context through Flyte's private API no longer works ({out}): "
         "update wandb_context._flyte_compat"
     )
+
+
+def test_flyte_builds_action_console_urls_from_its_client() -> None:
+    import flyte._initialize as flyte_init
+    from flyte.remote._client.controlplane import ClientSet, Console
+
+    assert callable(getattr(flyte_init, "_get_init_config", None)), (
+        "flyte._initialize._get_init_config() is gone: update wandb_context._flyte_compat.action_console_url"
+    )
+    assert "client" in {f.name for f in dataclasses.fields(flyte_init._InitConfig)}, (
+        "Flyte's init config has no client field: update wandb_context._flyte_compat.action_console_url"
+    )
+    assert isinstance(inspect.getattr_static(ClientSet, "console", None), property), (
+        "flyte's ClientSet.console is gone: update wandb_context._flyte_compat.action_console_url"
+    )
+    url = Console("dns:///flyte.example.com").action_url(
+        project="proj", domain="development", run_name="r1", action_name="a0"
+    )
+    assert url == "https://flyte.example.com/v2/domain/development/project/proj/runs/r1?i=a0", (
+        f"Flyte's console URL changed shape ({url}): check what action_console_url records"
+    )
+
+
+def test_action_console_url_is_none_without_a_flyte_endpoint() -> None:
+    from flyteplugins.wandb_context.internal import action_console_url
+
+    @env.task
+    async def url_of_local_action() -> str | None:
+        tctx = task_context()
+        assert tctx is not None
+        return action_console_url(tctx)
+
+    flyte.init()
+    assert flyte.with_runcontext(mode="local").run(url_of_local_action).outputs()[0] is None

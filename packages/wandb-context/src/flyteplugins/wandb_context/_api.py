@@ -25,6 +25,9 @@ def wandb_config(
     download_logs: bool | None = None,
     on_outage: OnOutage | None = None,
     outage_timeout: float | None = None,
+    report: bool | None = None,
+    report_interval: float | None = None,
+    flyte_tags: bool | None = None,
     **kwargs: Any,
 ) -> WandbConfigScope:
     """W&B run settings for ``custom_context``, or a context manager overriding them.
@@ -38,6 +41,11 @@ def wandb_config(
     ``on_outage`` says what a run does when W&B cannot be reached within ``outage_timeout``
     seconds (default 30) at ``wandb.init``: ``"offline"`` (default: go on as an offline run, kept
     as a Flyte output and synced later with ``flyte wandb sync``), ``"raise"``, or ``"disabled"``.
+
+    ``report=True`` adds a "Weights & Biases" tab to the report of every ``@wandb_init`` and
+    ``@wandb_sweep`` task (``False`` opts out even where the task has ``report=True``), re-rendered
+    every ``report_interval`` seconds (default 10) while the task runs. ``flyte_tags=False`` stops
+    new runs being tagged ``flyte:project=...`` and ``flyte:domain=...``.
 
     Raises:
         ValueError: naming the bad field, for an unknown ``run_mode``/``rank_scope``/``mode``,
@@ -59,6 +67,9 @@ def wandb_config(
         download_logs=download_logs,
         on_outage=on_outage,
         outage_timeout=_seconds(outage_timeout),
+        report=report,
+        report_interval=_seconds(report_interval),
+        flyte_tags=flyte_tags,
         kwargs=kwargs or None,
     )
     cfg.validate()

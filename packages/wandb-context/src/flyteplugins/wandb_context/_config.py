@@ -13,6 +13,7 @@ from ._host import check_host
 from ._types import (
     ACCEPTED_WANDB_MODES,
     DEFAULT_OUTAGE_TIMEOUT_S,
+    DEFAULT_REPORT_INTERVAL_S,
     ON_OUTAGE,
     RANK_SCOPES,
     RUN_MODES,
@@ -93,10 +94,13 @@ class _ContextConfig:
         return dataclasses.replace(self, **missing)  # type: ignore[type-var]
 
 
+_BOOL_FIELDS = frozenset({"download_logs", "report", "flyte_tags"})
+
+
 def _decode_field(name: str, raw: str, json_fields: frozenset[str]) -> Any:
     if name not in json_fields:
         return raw
-    if name == "download_logs":
+    if name in _BOOL_FIELDS:
         return raw.strip().lower() in ("true", "1", "yes")
     try:
         return json.loads(raw)
@@ -122,11 +126,23 @@ class WandbConfig(_ContextConfig):
     download_logs: bool | None = None
     on_outage: OnOutage | None = None
     outage_timeout: float | None = None
+    report: bool | None = None
+    report_interval: float | None = None
+    flyte_tags: bool | None = None
     kwargs: dict[str, Any] | None = None
 
     _prefix: ClassVar[str] = _keys.RUN_PREFIX
     _json_fields: ClassVar[frozenset[str]] = frozenset(
-        {"tags", "config", "download_logs", "outage_timeout", "kwargs"}
+        {
+            "tags",
+            "config",
+            "download_logs",
+            "outage_timeout",
+            "report",
+            "report_interval",
+            "flyte_tags",
+            "kwargs",
+        }
     )
     documented_defaults: ClassVar[Mapping[str, Any]] = {
         "run_mode": "auto",
@@ -134,6 +150,8 @@ class WandbConfig(_ContextConfig):
         "download_logs": False,
         "on_outage": "offline",
         "outage_timeout": DEFAULT_OUTAGE_TIMEOUT_S,
+        "report_interval": DEFAULT_REPORT_INTERVAL_S,
+        "flyte_tags": True,
     }
 
     @classmethod
@@ -154,6 +172,9 @@ class WandbConfig(_ContextConfig):
         check_optional_bool("download_logs", self.download_logs)
         check_choice("on_outage", self.on_outage, ON_OUTAGE)
         check_seconds("outage_timeout", self.outage_timeout)
+        check_optional_bool("report", self.report)
+        check_seconds("report_interval", self.report_interval)
+        check_optional_bool("flyte_tags", self.flyte_tags)
         for key, value in (self.kwargs or {}).items():
             check_json(key, value)
 

@@ -1,6 +1,6 @@
-"""Every touch of Flyte's private context API in this package: reading and scoped overriding
-of the running task's ``custom_context`` and task-local data. ``tests/context/test_compat_canaries.py``
-fails loudly when Flyte changes the shape used here.
+"""Every touch of Flyte's private API in this package: reading and scoped overriding of the
+running task's ``custom_context`` and task-local data, and the console URL of an action.
+``tests/context/test_compat_canaries.py`` fails loudly when Flyte changes the shape used here.
 
 Overrides swap the whole task context through Flyte's context variable, so leaving a scope
 restores exactly the previous keys (also on exceptions) and concurrent children started with
@@ -72,3 +72,21 @@ def scoped_task_context(
         yield True
     finally:
         root_context_var.reset(token)
+
+
+def action_console_url(tctx: TaskContext) -> str | None:
+    """The Flyte console URL of the running action, when Flyte knows its endpoint.
+
+    A pod's ``flyte.init_in_cluster`` (and a ``flyte.init(endpoint=...)``) creates a client whose
+    console builds the URL; a local run (``flyte.init()`` without an endpoint) has none: ``None``.
+    """
+    from flyte._initialize import _get_init_config  # the client's console is not public
+
+    cfg = _get_init_config()
+    client = getattr(cfg, "client", None) if cfg is not None else None
+    action = tctx.action
+    if client is None or not (action.project and action.domain and action.run_name and action.name):
+        return None
+    return client.console.action_url(
+        project=action.project, domain=action.domain, run_name=action.run_name, action_name=action.name
+    )

@@ -19,6 +19,9 @@ OnOutage = Literal["offline", "raise", "disabled"]
 DEFAULT_OUTAGE_TIMEOUT_S = 30.0
 """How long a run waits for W&B at ``wandb.init`` before ``on_outage`` applies."""
 
+DEFAULT_REPORT_INTERVAL_S = 10.0
+"""How often a running task's W&B report tab is re-rendered from the run's local record log."""
+
 WandbMode = Literal["online", "offline", "disabled", "shared"]
 """The W&B SDK's ``mode`` setting."""
 

@@ -12,13 +12,21 @@ from . import _reach as reach
 from . import _validate as validation
 from ._config import WandbConfig, WandbSweepConfig
 from ._coroutines import run_coroutine_sync
-from ._flyte_compat import current_custom_context, in_trace, scoped_task_context, task_context, task_data
+from ._flyte_compat import (
+    action_console_url,
+    current_custom_context,
+    in_trace,
+    scoped_task_context,
+    task_context,
+    task_data,
+)
 from ._run_id import default_run_id
 from ._scope import ConfigScope, WandbConfigScope, WandbSweepConfigScope
-from ._types import DEFAULT_OUTAGE_TIMEOUT_S, OnOutage, WandbMode
+from ._types import DEFAULT_OUTAGE_TIMEOUT_S, DEFAULT_REPORT_INTERVAL_S, OnOutage, WandbMode
 
 __all__ = [
     "DEFAULT_OUTAGE_TIMEOUT_S",
+    "DEFAULT_REPORT_INTERVAL_S",
     "ConfigScope",
     "OnOutage",
     "WandbConfig",
@@ -26,6 +34,7 @@ __all__ = [
     "WandbMode",
     "WandbSweepConfig",
     "WandbSweepConfigScope",
+    "action_console_url",
     "current_custom_context",
     "default_run_id",
     "hosts",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from types import FrameType
 from typing import Any, TypeVar, overload
@@ -37,6 +38,9 @@ def wandb_init(
     entity: str | None = None,
     on_outage: OnOutage | None = None,
     outage_timeout: float | None = None,
+    report: bool | None = None,
+    report_interval: float | None = None,
+    flyte_tags: bool | None = None,
     **kwargs: Any,
 ) -> Callable[[F], F]: ...
 
@@ -51,6 +55,9 @@ def wandb_init(
     entity: str | None = None,
     on_outage: OnOutage | None = None,
     outage_timeout: float | None = None,
+    report: bool | None = None,
+    report_interval: float | None = None,
+    flyte_tags: bool | None = None,
     **kwargs: Any,
 ) -> F | Callable[[F], F]:
     """Run a Flyte task (or a plain function, e.g. a sweep objective) inside a W&B run.
@@ -76,6 +83,12 @@ def wandb_init(
             ``flyte wandb sync``), ``"raise"``, or ``"disabled"``. A wrong API key or entity
             still raises.
         outage_timeout: seconds to wait for W&B before ``on_outage`` applies (default 30).
+        report: ``True`` turns the task's Flyte report on and adds a "Weights & Biases" tab (links,
+            state, summary, config, a chart per metric), live while the task runs; ``False`` leaves
+            the tab out. Default: the tab appears when the task has ``report=True``.
+        report_interval: seconds between refreshes of the tab while the task runs (default 10).
+        flyte_tags: tag new runs ``flyte:project=<project>`` and ``flyte:domain=<domain>``
+            (default ``True``).
         **kwargs: further ``wandb.init()`` arguments (``id``, ``name``, ``tags``, ``config``,
             ``group``, ``mode``, ``settings``, ...) and ``host`` for a self-hosted W&B server.
             They apply to this task only; use ``wandb_config`` to pass settings to children.
@@ -91,6 +104,9 @@ def wandb_init(
         entity=entity,
         on_outage=on_outage,
         outage_timeout=outage_timeout,
+        report=report,
+        report_interval=report_interval,
+        flyte_tags=flyte_tags,
         kwargs=kwargs,
     )
     options.validate()
@@ -119,11 +135,15 @@ def _decorate_task(task: AsyncFunctionTaskTemplate, options: DecoratorOptions) -
         settings = resolve(options, get_wandb_context(), _parent_run_id())
         if tctx is None:
             return plan_outside_flyte(settings)
-        return plan_task_run(settings, tctx, task_name, detect_distributed())
+        plan = plan_task_run(settings, tctx, task_name, detect_distributed())
+        wanted = settings.report if settings.report is not None else bool(task.report)
+        return dataclasses.replace(plan, report_tab=wanted) if wanted else plan
 
     # The task is changed in place rather than copied with override(): its TaskEnvironment
     # holds this very object, and deployment reads the links and body from there.
     add_wandb_links(task, options)
+    if options.report:
+        task.report = True
     task.func = run_around(task.func, planner)
     # Decoration happens on the main thread (at import), the only one that can take signals.
     _preempt.install()

@@ -25,6 +25,8 @@ from ._settings import effective_mode
 if TYPE_CHECKING:
     from wandb import Run
 
+    from flyteplugins.wandb_artifacts.internal import TabRefresher
+
 logger = logging.getLogger(__name__)
 
 _MISSING = object()
@@ -40,6 +42,7 @@ class RunScope:
         """The mode the run continues in because W&B was down at start (``offline``/``disabled``)."""
         self.unsynced_dir: str | None = None
         """The local directory of a run that did not reach W&B completely, once finished."""
+        self._tab: TabRefresher | None = None
 
     @property
     def needs_wandb_init(self) -> bool:
@@ -53,13 +56,31 @@ class RunScope:
         if kind == "reuse":
             self.run = self._live_run()
             self._merge_config(self.run)
-            return self.run
-        _preempt.install()
-        started = start_run(_init, self.plan.init_kwargs, self.plan.settings.outage)
-        self.run, self.fallback = started.run, started.fallback
-        if self.fallback == "offline":
-            _registry.mark_offline(self.run.id)
+        else:
+            _preempt.install()
+            started = start_run(_init, self.plan.init_kwargs, self.plan.settings.outage)
+            self.run, self.fallback = started.run, started.fallback
+            if self.fallback == "offline":
+                _registry.mark_offline(self.run.id)
+        self._start_tab(self.run)
         return self.run
+
+    def _start_tab(self, run: Run) -> None:
+        if not self.plan.report_tab or run.settings.mode == "disabled":
+            return
+        from ._report_tab import start_run_tab  # the charts' code loads only for tasks with a tab
+
+        self._tab = start_run_tab(
+            run,
+            owns_run=self.plan.owns_writer,
+            shared_with_parent=None if self.plan.kind == "create" else run.id,
+            interval_s=self.plan.settings.report_interval,
+        )
+
+    def _close_tab(self) -> None:
+        tab, self._tab = self._tab, None
+        if tab is not None:
+            tab.close()
 
     def _live_run(self) -> Run:
         run_id = self.plan.run_id or ""
@@ -105,6 +126,7 @@ class RunScope:
         """
         run = self.run
         if run is None or not self.plan.owns_writer:
+            self._close_tab()
             return
         try:
             run.finish(exit_code=1 if failed else 0)
@@ -126,6 +148,7 @@ class RunScope:
             ) from exc
         finally:
             _registry.unregister(run)
+            self._close_tab()
 
     def finish_after_failure(self) -> None:
         """Finish as failed without masking the body's exception."""

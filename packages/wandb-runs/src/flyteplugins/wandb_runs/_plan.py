@@ -13,9 +13,8 @@ from . import _registry
 from ._distributed import DistributedInfo, plan_rank
 from ._settings import (
     ResolvedSettings,
-    flyte_origin,
     shared_mode_kwargs,
-    with_origin,
+    with_creator_defaults,
     without_creator_settings,
 )
 
@@ -39,6 +38,8 @@ class RunPlan:
     download_after: bool = False
     parent_offline: bool = False
     """The parent's run fell back to offline during a W&B outage: this plan joins it offline."""
+    report_tab: bool = False
+    """Show the run in a "Weights & Biases" tab of the task's Flyte report."""
 
     @property
     def owns_writer(self) -> bool:
@@ -65,10 +66,19 @@ def _reuse_or_join(settings: ResolvedSettings, tctx: TaskContext, parent_id: str
     return RunPlan("join", settings, parent_id, kwargs, in_flyte_task=True, parent_offline=offline)
 
 
-def _init_kwargs_for_new_run(settings: ResolvedSettings, tctx: TaskContext, run_id: str) -> dict[str, Any]:
-    """The ``wandb.init`` arguments of a run this task creates: its id, its Flyte origin, and
-    ``resume="allow"``."""
-    kwargs = with_origin({**settings.init_kwargs, "id": run_id}, flyte_origin(tctx))
+def _short_name(name: str) -> str:
+    """``train`` for the task ``env.train`` (or the function ``Trainer.train``)."""
+    return name.rpartition(".")[2]
+
+
+def _init_kwargs_for_new_run(
+    settings: ResolvedSettings, tctx: TaskContext, run_id: str, task_name: str, parent_id: str | None
+) -> dict[str, Any]:
+    """The ``wandb.init`` arguments of a run this task creates: its id, the creator defaults
+    (origin, job type, tags, group under a parent run), and ``resume="allow"``."""
+    kwargs = with_creator_defaults(
+        {**settings.init_kwargs, "id": run_id}, tctx, settings, _short_name(task_name), parent_id
+    )
     # A retried attempt of the action derives the same id and continues that run.
     kwargs.setdefault("resume", "allow")
     return kwargs
@@ -79,21 +89,23 @@ def plan_task_run(
 ) -> RunPlan:
     """The DESIGN run-mode table (or, under torchrun, the distributed table) for a task body."""
     if dist is not None:
-        return _plan_rank(settings, tctx, dist)
+        return _plan_rank(settings, tctx, dist, task_name)
     parent_id = (tctx.custom_context or {}).get(keys.RUN_ID_KEY)
     if settings.run_mode == "shared" and not parent_id:
         raise shared_mode_error(task_name)
     if parent_id and settings.run_mode in ("auto", "shared"):
         return _reuse_or_join(settings, tctx, parent_id, tctx.action.name)
     run_id = settings.explicit_id or default_run_id(tctx.action.run_name or "", tctx.action.name)
-    kwargs = _init_kwargs_for_new_run(settings, tctx, run_id)
+    kwargs = _init_kwargs_for_new_run(settings, tctx, run_id, task_name, parent_id)
     if tctx.mode != "local":
         # Children run in their own pods and join this run as secondaries.
         kwargs = shared_mode_kwargs(kwargs, primary=True, label=tctx.action.name)
     return RunPlan("create", settings, run_id, kwargs, True, download_after=settings.download_logs)
 
 
-def _plan_rank(settings: ResolvedSettings, tctx: TaskContext, dist: DistributedInfo) -> RunPlan:
+def _plan_rank(
+    settings: ResolvedSettings, tctx: TaskContext, dist: DistributedInfo, task_name: str
+) -> RunPlan:
     base_id = settings.explicit_id or default_run_id(tctx.action.run_name or "", tctx.action.name)
     rank = plan_rank(settings.run_mode, settings.rank_scope, dist, base_id)
     if not rank.logs or rank.run_id is None:
@@ -102,7 +114,8 @@ def _plan_rank(settings: ResolvedSettings, tctx: TaskContext, dist: DistributedI
         kwargs = {**without_creator_settings(settings.init_kwargs), "id": rank.run_id}
         kwargs = shared_mode_kwargs(kwargs, primary=False, label=rank.shared.label)
         return RunPlan("join", settings, rank.run_id, kwargs, in_flyte_task=True)
-    kwargs = _init_kwargs_for_new_run(settings, tctx, rank.run_id)
+    # A distributed job groups its runs by its own rules (DESIGN), not under a parent run.
+    kwargs = _init_kwargs_for_new_run(settings, tctx, rank.run_id, task_name, None)
     if rank.group is not None:
         kwargs.setdefault("group", rank.group)
     if rank.shared is not None:
@@ -127,7 +140,9 @@ def plan_function_in_task(settings: ResolvedSettings, tctx: TaskContext, func_na
             raise shared_mode_error(func_name)
         if parent_id and settings.run_mode in ("auto", "shared"):
             return _reuse_or_join(settings, tctx, parent_id, tctx.action.name)
-    kwargs = with_origin(dict(settings.init_kwargs), flyte_origin(tctx))
+    kwargs = with_creator_defaults(
+        dict(settings.init_kwargs), tctx, settings, _short_name(func_name), parent_id
+    )
     if settings.explicit_id:
         kwargs["id"] = settings.explicit_id
     return RunPlan("create", settings, settings.explicit_id, kwargs, in_flyte_task=True)

@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any, cast
 from flyteplugins.wandb_context import RankScope, RunMode
 from flyteplugins.wandb_context.internal import (
     DEFAULT_OUTAGE_TIMEOUT_S,
+    DEFAULT_REPORT_INTERVAL_S,
     OnOutage,
     WandbConfig,
+    action_console_url,
     hosts,
     modes,
     validation,
@@ -53,6 +55,9 @@ class DecoratorOptions:
     entity: str | None = None
     on_outage: OnOutage | None = None
     outage_timeout: float | None = None
+    report: bool | None = None
+    report_interval: float | None = None
+    flyte_tags: bool | None = None
     kwargs: Mapping[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
@@ -67,6 +72,9 @@ class DecoratorOptions:
         validation.check_optional_str("entity", self.entity, _CALLER)
         validation.check_choice("on_outage", self.on_outage, validation.ON_OUTAGE, _CALLER)
         validation.check_seconds("outage_timeout", self.outage_timeout, _CALLER)
+        validation.check_optional_bool("report", self.report, _CALLER)
+        validation.check_seconds("report_interval", self.report_interval, _CALLER)
+        validation.check_optional_bool("flyte_tags", self.flyte_tags, _CALLER)
         for name in ("id", "name", "group", "host"):
             validation.check_optional_str(name, kwargs.get(name), _CALLER)
         hosts.check_host(kwargs.get("host"), _CALLER)
@@ -84,6 +92,10 @@ class ResolvedSettings:
     explicit_id: str | None
     init_kwargs: dict[str, Any]
     outage: OutagePolicy = OutagePolicy()
+    report: bool | None = None
+    """The W&B report tab: on, off, or ``None`` (follow the task's own ``report`` setting)."""
+    report_interval: float = DEFAULT_REPORT_INTERVAL_S
+    flyte_tags: bool = True
 
     @property
     def project(self) -> str | None:
@@ -134,7 +146,21 @@ def resolve(
         explicit_id=explicit_id,
         init_kwargs=merged,
         outage=_outage_policy(options, ctx),
+        report=_first_set(options.report, ctx.report),
+        report_interval=_report_interval(options, ctx),
+        flyte_tags=_first_set(options.flyte_tags, ctx.flyte_tags) is not False,
     )
+
+
+def _first_set(*values: Any) -> Any:
+    return next((v for v in values if v is not None), None)
+
+
+def _report_interval(options: DecoratorOptions, ctx: WandbConfig) -> float:
+    """Decorator > context > default, checked here for a hand-written ``custom_context``."""
+    interval = _first_set(options.report_interval, ctx.report_interval, DEFAULT_REPORT_INTERVAL_S)
+    validation.check_seconds("report_interval", interval, "wandb_config")
+    return float(interval)
 
 
 def _outage_policy(options: DecoratorOptions, ctx: WandbConfig) -> OutagePolicy:
@@ -201,16 +227,63 @@ def without_creator_settings(init_kwargs: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in init_kwargs.items() if k not in _CREATOR_ONLY}
 
 
-def flyte_origin(tctx: TaskContext) -> dict[str, Any]:
-    """Where a run comes from: the Flyte run, action, project, domain and attempt."""
+def flyte_origin(tctx: TaskContext, parent_run_id: str | None = None) -> dict[str, Any]:
+    """Where a run comes from: the Flyte run, action, project, domain and attempt, the action's
+    console URL when Flyte knows its endpoint, and the run of the task that started this one."""
     action = tctx.action
-    return {
+    origin: dict[str, Any] = {
         "run_name": action.run_name,
         "action_name": action.name,
         "project": action.project,
         "domain": action.domain,
         "attempt": tctx.attempt_number,
     }
+    url = action_console_url(tctx)
+    if url:
+        origin["url"] = url
+    if parent_run_id:
+        origin["parent_run_id"] = parent_run_id
+    return origin
+
+
+MAX_TAG_LENGTH = 64
+"""W&B refuses longer tags."""
+
+
+def origin_tags(tctx: TaskContext) -> list[str]:
+    """``flyte:project=<project>`` and ``flyte:domain=<domain>`` for the action's project and domain
+    (a local run has neither); a tag W&B would refuse as too long is left out."""
+    action = tctx.action
+    tags = [
+        f"flyte:{name}={value}"
+        for name, value in (("project", action.project), ("domain", action.domain))
+        if value
+    ]
+    return [tag for tag in tags if len(tag) <= MAX_TAG_LENGTH]
+
+
+def with_creator_defaults(
+    init_kwargs: dict[str, Any],
+    tctx: TaskContext,
+    settings: ResolvedSettings,
+    job_type: str,
+    parent_run_id: str | None,
+) -> dict[str, Any]:
+    """The arguments of a run this task creates, with the plugin's defaults for what the user left
+    unset: the Flyte origin in its config, ``job_type`` = the task's short name, the project and
+    domain tags (unless ``flyte_tags=False``), and, for a new run started under a parent's run, that
+    run's id as ``group``."""
+    kwargs = with_origin(init_kwargs, flyte_origin(tctx, parent_run_id))
+    if job_type:
+        kwargs.setdefault("job_type", job_type)
+    if settings.flyte_tags:
+        tags = list(kwargs.get("tags") or [])
+        kwargs["tags"] = tags + [tag for tag in origin_tags(tctx) if tag not in tags]
+        if not kwargs["tags"]:
+            del kwargs["tags"]
+    if parent_run_id and not kwargs.get("group"):
+        kwargs["group"] = parent_run_id
+    return kwargs
 
 
 def with_origin(init_kwargs: dict[str, Any], origin: dict[str, Any]) -> dict[str, Any]:

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from flyte import AsyncFunctionTaskTemplate
 
-from flyteplugins.wandb_context import get_wandb_sweep_context
-from flyteplugins.wandb_context.internal import current_custom_context, keys, scoped_task_context
+from flyteplugins.wandb_context import get_wandb_context, get_wandb_sweep_context
+from flyteplugins.wandb_context.internal import (
+    DEFAULT_REPORT_INTERVAL_S,
+    current_custom_context,
+    keys,
+    scoped_task_context,
+    validation,
+)
 
 from ._agents_count import note_agent_launched
 from ._create import SweepRequest, create_sweep, resolve_request
@@ -18,6 +25,9 @@ from ._router import route_wandb_agent
 T = TypeVar("T", bound=AsyncFunctionTaskTemplate)
 
 _MARKER = "_flyteplugins_wandb_sweep"
+
+if TYPE_CHECKING:
+    from flyteplugins.wandb_artifacts.internal import TabRefresher
 
 
 def get_wandb_sweep_id() -> str | None:
@@ -36,6 +46,7 @@ def wandb_sweep(
     entity: str | None = None,
     download_logs: bool | None = None,
     route_wandb_agent: bool = True,
+    report: bool | None = None,
     **kwargs: Any,
 ) -> Callable[[T], T]: ...
 def wandb_sweep(
@@ -45,6 +56,7 @@ def wandb_sweep(
     entity: str | None = None,
     download_logs: bool | None = None,
     route_wandb_agent: bool = True,
+    report: bool | None = None,
     **kwargs: Any,
 ) -> T | Callable[[T], T]:
     """Create a W&B sweep when the task starts and make its id available to the task and its
@@ -64,6 +76,11 @@ def wandb_sweep(
 
     ``download_logs=True`` (or ``wandb_sweep_config(download_logs=True)`` for the task that
     creates the sweep) downloads every run of the sweep after the task, as a trace output.
+
+    ``report=True`` turns the task's Flyte report on and adds a "Weights & Biases" tab: the
+    sweep's link, its leaderboard (best first) and its metric by trial with the best so far,
+    refreshed while the agents run (``wandb_config(report_interval=...)``, default 10 s).
+    ``False`` leaves the tab out; by default it appears when the task has ``report=True``.
     """
 
     def decorate(task: T) -> T:
@@ -77,7 +94,10 @@ def wandb_sweep(
             raise TypeError(
                 f"@wandb_sweep(route_wandb_agent=...) must be True or False, got {route_wandb_agent!r}."
             )
-        return _wrap(task, project, entity, download_logs, route_wandb_agent, kwargs)
+        validation.check_optional_bool("report", report, "@wandb_sweep")
+        if report:
+            task.report = True
+        return _wrap(task, project, entity, download_logs, route_wandb_agent, kwargs, report)
 
     if _func is None:
         return decorate
@@ -91,6 +111,7 @@ def _wrap(
     download_logs: bool | None,
     route_agent: bool,
     extra: dict[str, Any],
+    report: bool | None = None,
 ) -> T:
     from flyteplugins.wandb_links import WandbSweep
 
@@ -101,7 +122,12 @@ def _wrap(
 
     async def execute(*args: Any, **kwargs: Any) -> Any:
         with _sweep_scope(task_name, project, entity, extra, route_agent) as (sweep_id, created):
-            result = await inner_execute(*args, **kwargs)
+            tab = await asyncio.to_thread(_start_tab, task, report, sweep_id, created, project, entity)
+            try:
+                result = await inner_execute(*args, **kwargs)
+            finally:
+                if tab is not None:
+                    await asyncio.to_thread(tab.close)
         if _should_download(download_logs, created):
             from flyteplugins.wandb_artifacts import download_wandb_sweep_logs
 
@@ -114,6 +140,21 @@ def _wrap(
     task.execute = execute  # type: ignore[method-assign]
     setattr(task, _MARKER, True)
     return task
+
+
+def _start_tab(
+    task: Any, report: bool | None, sweep_id: str, created: bool, project: str | None, entity: str | None
+) -> TabRefresher | None:
+    """The sweep's report tab, for the task that created the sweep (agent tasks run its trials)."""
+    ctx = get_wandb_context()
+    wanted = report if report is not None else (ctx.report if ctx and ctx.report is not None else task.report)
+    if not (wanted and created):
+        return None
+    from ._report_tab import start_sweep_tab  # imports _results, which imports this module
+
+    interval = ctx.report_interval if ctx and ctx.report_interval is not None else DEFAULT_REPORT_INTERVAL_S
+    validation.check_seconds("report_interval", interval, "wandb_config")
+    return start_sweep_tab(sweep_id, project, entity, float(interval))
 
 
 @contextmanager
@@ -157,8 +198,6 @@ def _should_download(download_logs: bool | None, created: bool) -> bool:
 def _check_json(extra: dict[str, Any]) -> None:
     """Extra keyword arguments go into the sweep configuration W&B stores and shows: plain JSON
     values only, and no secret-named field (the context package's rule)."""
-    from flyteplugins.wandb_context.internal import validation
-
     validation.check_plain_values(
         extra, "@wandb_sweep", stored_in="the W&B sweep configuration (shown in the W&B UI)"
     )

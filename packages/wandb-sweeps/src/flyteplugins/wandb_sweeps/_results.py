@@ -46,16 +46,22 @@ def get_sweep_results(
             "get_sweep_results() needs a sweep id: pass sweep_id=..., or call it inside a "
             "@wandb_sweep task (where get_wandb_sweep_id() is set)."
         )
+    results, goal = trials_in_start_order(sweep_id, project, entity)
+    return _best_first(results, goal)
+
+
+def trials_in_start_order(
+    sweep_id: str, project: str | None = None, entity: str | None = None
+) -> tuple[list[SweepTrialResult], str]:
+    """The sweep's trials in the order they started, and its metric goal."""
     from ._local import default_sweeps_root, find_local_sweep
 
     store = find_local_sweep(sweep_id)
     if store is not None:
-        results, goal = _local_results(store)
-    elif is_offline():
+        return _local_results(store)
+    if is_offline():
         raise ValueError(f"No offline sweep {sweep_id!r} under {str(default_sweeps_root())!r}.")
-    else:
-        results, goal = _online_results(sweep_id, project, entity)
-    return _best_first(results, goal)
+    return _online_results(sweep_id, project, entity)
 
 
 def _best_first(results: list[SweepTrialResult], goal: str) -> list[SweepTrialResult]:
