@@ -24,7 +24,14 @@ from flyte.models import ActionID, RawDataPath
 
 
 async def run_as_pod(
-    task: Any, *, context: dict[str, str], action: str, run_name: str, work_dir: Path, **kwargs: Any
+    task: Any,
+    *,
+    context: dict[str, str],
+    action: str,
+    run_name: str,
+    work_dir: Path,
+    project: str = "flyte-project",
+    **kwargs: Any,
 ) -> None:
     inputs = await convert.convert_from_native_to_inputs(
         task.native_interface, custom_context=context, **kwargs
@@ -32,7 +39,7 @@ async def run_as_pod(
     work_dir.mkdir(parents=True, exist_ok=True)
     _, err = await direct_dispatch(
         task,
-        action=ActionID(name=action, run_name=run_name, project="flyte-project", domain="development"),
+        action=ActionID(name=action, run_name=run_name, project=project, domain="development"),
         raw_data_path=RawDataPath(path=str(work_dir / "raw")),
         controller=LocalController(),
         version="v1",
