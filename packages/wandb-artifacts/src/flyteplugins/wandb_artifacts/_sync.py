@@ -20,26 +20,26 @@ this module adds around it:
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote
 
 from flyteplugins.wandb_context.internal import hosts, reach
 
 from . import records
-from ._errors import LocalRunNotFoundError, RecordLogError
+from ._errors import RecordLogError
 from ._retry import call_with_retry
+from ._sync_sources import NothingToSyncError, find_run_dirs, local_source, shown_path, without_copies
 from ._wandb_api import auth_error, is_auth_error, make_api
+
+__all__ = ["NothingToSyncError", "SyncResult", "sync_run_dirs"]
 
 SYNCED = "synced"
 ALREADY_SYNCED = "already synced"
@@ -51,14 +51,9 @@ Listener = Callable[[str], None]
 _PUBLIC_API_URL = "https://api.wandb.ai"
 REACH_TIMEOUT_S = 30.0
 _SETTLE_TIMEOUT_S = 5.0
-_RUN_DIR_PREFIXES = ("offline-run-", "run-")
 # Dropped from the subprocess's environment: its own wandb-core (not a parent's service), its
 # messages shown (we forward them), and online whatever mode the caller runs in.
 _DROPPED_ENV = ("WANDB_SERVICE", "WANDB_SILENT", "WANDB_QUIET", "WANDB_MODE")
-
-
-class NothingToSyncError(LocalRunNotFoundError):
-    """The source holds no W&B run directory (no ``run-<id>.wandb`` log where one can be)."""
 
 
 @dataclass(frozen=True)
@@ -110,9 +105,9 @@ def sync_run_dirs(
     say = listener or (lambda _line: None)
     api_url, ui_url = _server_urls(host)
     server = _Server(api_url, say)
-    with _local_source(os.fspath(source), say) as (root, shown_root):
-        run_dirs = _without_copies(find_run_dirs(root, shown_root), say)
-        runs = [_read_local(d, _shown(d, root, shown_root)) for d in run_dirs]
+    with local_source(os.fspath(source), say) as (root, shown_root):
+        run_dirs = without_copies(find_run_dirs(root, shown_root), say)
+        runs = [_read_local(d, shown_path(d, root, shown_root)) for d in run_dirs]
         say(f"Found {len(runs)} run director{'y' if len(runs) == 1 else 'ies'}:")
         for run in runs:
             say(f"  {run.shown}")
@@ -140,61 +135,6 @@ def sync_run_dirs(
     return [results[run.path] for run in runs]
 
 
-def find_run_dirs(root: Path, shown_root: str | None = None) -> list[Path]:
-    """``root`` if it holds a ``run-<id>.wandb`` log, else the directories holding one up to
-    two levels below it (``<root>/<run dir>``, ``<root>/wandb/<run dir>``), in name order.
-    Symlinked directories are not followed."""
-    if _has_log(root):
-        return [root]
-    found: list[Path] = []
-    for child in _subdirs(root):
-        if _has_log(child):
-            found.append(child)
-        else:
-            found.extend(grandchild for grandchild in _subdirs(child) if _has_log(grandchild))
-    if not found:
-        raise NothingToSyncError(
-            f"No W&B run directory (one holding a run-<id>.wandb log) in {shown_root or str(root)!r} "
-            "or the two levels below it."
-        )
-    return found
-
-
-def _without_copies(run_dirs: list[Path], say: Listener) -> list[Path]:
-    """Drops run directories whose record log is a byte-for-byte copy of another's, such as
-    ``wandb/latest-run``: a symlink in the pod, a copy of the run once stored as a Dir."""
-    by_size: dict[int, list[Path]] = {}
-    for run_dir in sorted(run_dirs, key=lambda d: (not d.name.startswith(_RUN_DIR_PREFIXES), d.name)):
-        by_size.setdefault(records.record_log_path(run_dir).stat().st_size, []).append(run_dir)
-    copies: set[Path] = set()
-    for same_size in (group for group in by_size.values() if len(group) > 1):
-        seen: dict[str, Path] = {}
-        for run_dir in same_size:
-            digest = _digest(records.record_log_path(run_dir))
-            if digest in seen:
-                copies.add(run_dir)
-                say(f"Skipping {run_dir.name}: a copy of {seen[digest].name}")
-            else:
-                seen[digest] = run_dir
-    return [d for d in run_dirs if d not in copies]
-
-
-def _digest(path: Path) -> str:
-    sha = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            sha.update(chunk)
-    return sha.hexdigest()
-
-
-def _has_log(path: Path) -> bool:
-    return any(log.is_file() and not log.is_symlink() for log in path.glob("run-*.wandb"))
-
-
-def _subdirs(path: Path) -> list[Path]:
-    return sorted(p for p in path.iterdir() if p.is_dir() and not p.is_symlink())
-
-
 def _server_urls(host: str | None) -> tuple[str | None, str]:
     """``(API URL for wandb, UI URL for links)``. The API URL is ``None`` for the SDK's
     default when no host was named; a named public host is pinned to W&B's own API."""
@@ -204,49 +144,6 @@ def _server_urls(host: str | None) -> tuple[str | None, str]:
     except hosts.HostError as exc:
         raise hosts.HostError(f"{'--host' if host else 'WANDB_BASE_URL'}: {exc}") from None
     return api_url or (_PUBLIC_API_URL if host else None), api_url or hosts.DEFAULT_HOST
-
-
-@contextlib.contextmanager
-def _local_source(source: str, say: Listener) -> Iterator[tuple[Path, str]]:
-    """The source as a local directory: itself, or a download of a URI into a temporary
-    directory (removed afterwards)."""
-    if "://" not in source:
-        path = Path(source).expanduser()
-        if not path.is_dir():
-            what = "is not a directory" if path.exists() else "does not exist"
-            raise NothingToSyncError(f"{source!r} {what}.")
-        yield path, source
-        return
-    with tempfile.TemporaryDirectory(prefix="flyte-wandb-sync-") as tmp:
-        name = PurePosixPath(unquote(urlsplit(source).path)).name or "source"
-        dest = Path(tmp) / name
-        say(f"Downloading {source} to a temporary directory")
-        _download(source, dest)
-        yield dest, source.rstrip("/")
-
-
-def _download(uri: str, dest: Path) -> None:
-    """``flyte.io.Dir`` download of ``uri`` (any fsspec URI Flyte supports) into ``dest``."""
-    import flyte.io
-
-    location = uri
-    if urlsplit(uri).scheme.lower() == "file":
-        # Dir.download_sync copies a file:// Dir with shutil.copytree(self.path), URI and all
-        # (flyte 2.12): hand it the plain path.
-        location = unquote(urlsplit(uri).path)
-        if not Path(location).is_dir():
-            raise NothingToSyncError(f"{uri!r} is not a directory.")
-    try:
-        flyte.io.Dir.from_existing_remote(location).download_sync(str(dest))
-    except Exception as exc:
-        raise RuntimeError(f"Could not download {uri!r}: {type(exc).__name__}: {exc}") from exc
-    if not dest.is_dir() or not any(dest.iterdir()):
-        raise NothingToSyncError(f"Nothing was downloaded from {uri!r}: is it an existing directory?")
-
-
-def _shown(run_dir: Path, root: Path, shown_root: str) -> str:
-    rel = run_dir.relative_to(root).as_posix()
-    return shown_root if rel == "." else f"{shown_root.rstrip('/')}/{rel}"
 
 
 def _read_local(run_dir: Path, shown: str) -> _LocalRun:
