@@ -42,7 +42,8 @@ async def train_pipeline() -> list[str]:
 
 
 def test_a_new_run_under_a_parent_run_is_grouped_by_it_and_records_it(offline: Path) -> None:
-    parent_id, child_id, grouped_id = run_local(train_pipeline, custom_context=dict(wandb_config(project="origin")))
+    context = dict(wandb_config(project="origin"))
+    parent_id, child_id, grouped_id = run_local(train_pipeline, custom_context=context)
 
     parent = recorded(parent_id, offline)
     assert parent.job_type == "train_pipeline"
@@ -77,11 +78,10 @@ async def pod_task() -> None:
 
 
 def _run_pod(tmp_path: Path, context: dict[str, str], project: str = "flyte-project") -> None:
-    asyncio.run(
-        run_as_pod(
-            pod_task, context=context, action="a0", run_name="r0", work_dir=tmp_path / "flyte", project=project
-        )
+    pod = run_as_pod(
+        pod_task, context=context, action="a0", run_name="r0", work_dir=tmp_path / "f", project=project
     )
+    asyncio.run(pod)
 
 
 def test_a_pod_run_is_tagged_with_the_flyte_project_and_domain(offline: Path, tmp_path: Path) -> None:
@@ -107,7 +107,9 @@ def test_the_console_url_flyte_knows_is_recorded(offline: Path, tmp_path: Path, 
     # canary; here: whatever URL Flyte gives for the action lands in the run's origin.
     from flyteplugins.wandb_runs import _settings
 
-    monkeypatch.setattr(_settings, "action_console_url", lambda tctx: f"https://flyte.example/{tctx.action.name}")
+    monkeypatch.setattr(
+        _settings, "action_console_url", lambda tctx: f"https://flyte.example/{tctx.action.name}"
+    )
     _run_pod(tmp_path, dict(wandb_config(project="origin")))
     assert recorded("r0-a0", offline).config["flyte"]["url"] == "https://flyte.example/a0"
 
