@@ -86,3 +86,66 @@ def test_api_settings_name_the_server_it_talks_to(server: Any) -> None:
             f"(settings: {getattr(api, 'settings', '<gone>')!r}): find where this wandb keeps it"
         )
     assert _compat.api_base_url_of(object()) is None  # the fallback when the SDK stops saying
+
+
+def test_an_offline_run_records_its_artifacts_with_the_fields_read_artifacts_reads(
+    wandb_offline: Path, tmp_path: Path
+) -> None:
+    """Touch 1 (messages): artifact records, decoded by ``records.read_artifacts``."""
+    import wandb
+
+    data = tmp_path / "data.csv"
+    data.write_bytes(b"a,b\n")
+    run = wandb.init(project="artifacts-tests", id="canary-art")
+    artifact = wandb.Artifact("canary-ref", type="model", description="d", metadata={"k": 1})
+    artifact.add_reference(data.as_uri())
+    run.log_artifact(artifact, aliases=["latest", "best"])
+    run.finish()
+    (run_dir,) = records.find_offline_run_dirs("canary-art")
+    (found,) = records.read_artifacts(run_dir)
+    assert (found.name, found.type, found.description) == ("canary-ref", "model", "d")
+    assert (found.metadata, found.run_id) == ({"k": 1}, "canary-art")
+    assert sorted(found.aliases) == ["best", "latest"]
+    assert [(e.path, e.ref, e.size) for e in found.entries] == [("data.csv", data.as_uri(), 4)], (
+        "wandb-core records artifact manifests differently: update wandb_artifacts._artifact_records"
+    )
+
+
+def test_flyte_keeps_a_tasks_report_in_output_path_report_html() -> None:
+    from flyte._internal.runtime import io as flyte_io
+
+    from flyteplugins.wandb_artifacts._tab.report_file import report_path
+
+    assert flyte_io.report_path("/base/out") == report_path("/base/out") == "/base/out/report.html", (
+        "Flyte moved a task's report file: update wandb_artifacts._tab.report_file (the live report tab "
+        "would write where the UI does not look)"
+    )
+
+
+def test_the_sdk_artifact_cache_keeps_a_stored_file_where_eviction_finds_it(
+    server: Any, tmp_path: Path
+) -> None:
+    """Touch 3: the SDK's artifact file cache finds a stored file's copy by its MD5, and an entry
+    download is served from that copy (``evict_cached_artifact_file`` removes it)."""
+    import wandb
+
+    (tmp_path / "a.bin").write_bytes(b"cached bytes")
+    run = wandb.init(project="canary")
+    logged = wandb.Artifact("cached", type="dataset")
+    logged.add_file(str(tmp_path / "a.bin"))
+    run.log_artifact(logged).wait()
+    run.finish()
+    entry = wandb.Api().artifact(f"{server.entity}/canary/cached:latest").get_entry("a.bin")
+
+    def fetched() -> int:
+        return sum(1 for method, path, _ in server.requests if method == "GET" and "/artifactsV2/" in path)
+
+    entry.download(str(tmp_path / "first"))  # the upload left a cached copy: served from there
+    assert fetched() == 0, "the SDK no longer serves an entry download from its artifact cache"
+    assert _compat.evict_cached_artifact_file(entry.digest, entry.size), (
+        "no cached copy where the SDK's artifact file cache says a file with this MD5 lives: "
+        "find how this wandb lays out its cache (wandb.sdk.artifacts.artifact_file_cache)"
+    )
+    assert not _compat.evict_cached_artifact_file(entry.digest, entry.size)
+    entry.download(str(tmp_path / "second"))
+    assert fetched() == 1 and (tmp_path / "second" / "a.bin").read_bytes() == b"cached bytes"

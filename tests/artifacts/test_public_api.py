@@ -15,6 +15,8 @@ def test_the_public_names_are_the_documented_functions_records_and_what_callers_
         "download_wandb_run_logs",
         "download_wandb_sweep_logs",
         "export_offline_run",
+        "download_wandb_artifact",
+        "download_wandb_artifact_dir",
     }
     met_by_callers = {"PartialExportWarning", "LocalRunNotFoundError", "UnsafeTargetError"}
     assert set(artifacts.__all__) == functions | met_by_callers | {"records", "__version__"}

@@ -23,4 +23,6 @@ DOCUMENTED_SURFACE: dict[str, str] = {
     "run_sweep_agent": "flyteplugins.wandb_sweeps",
     "get_sweep_results": "flyteplugins.wandb_sweeps",
     "export_offline_run": "flyteplugins.wandb_artifacts",
+    "download_wandb_artifact": "flyteplugins.wandb_artifacts",
+    "download_wandb_artifact_dir": "flyteplugins.wandb_artifacts",
 }

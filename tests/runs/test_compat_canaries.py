@@ -178,3 +178,43 @@ def test_flyte_calls_task_bodies_from_its_own_package() -> None:
         "body, helper per task): update wandb_runs._compat.called_by_flyte (@wandb_init under "
         "@env.task is no longer recognised)"
     )
+
+
+def test_an_entry_referencing_a_uri_alone_is_what_the_sdk_records(offline: Path, tmp_path: Path) -> None:
+    from flyteplugins.wandb_artifacts.records import read_artifacts
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    (folder / "a.txt").write_text("a")
+    uri = folder.as_uri()
+    artifact = wandb.Artifact("canary-uri-only", type="dataset")
+    try:
+        compat.add_uri_reference(artifact, uri, "many")
+    except RuntimeError as exc:
+        pytest.fail(f"{exc}: update wandb_runs._compat.add_uri_reference (a Dir over max_objects is skipped)")
+    entries = list(artifact.manifest.entries.values())
+    assert [(str(e.path), e.ref, e.digest) for e in entries] == [("many", uri, uri)], (
+        "wandb's manifest entries changed shape: update wandb_runs._compat.add_uri_reference"
+    )
+    run = wandb.init(project="canary", reinit="create_new")
+    run.log_artifact(artifact)
+    run_dir = Path(run.dir).parent
+    run.finish()
+    (recorded,) = read_artifacts(run_dir)
+    assert [(e.path, e.ref, e.digest) for e in recorded.entries] == [("many", uri, uri)], (
+        "an offline run no longer records a URI-only reference entry as given: update "
+        "wandb_runs._compat.add_uri_reference"
+    )
+
+
+def test_wandb_settings_say_how_often_the_record_log_is_written() -> None:
+    import wandb
+
+    from flyteplugins.wandb_runs._compat import LOG_FLUSH_SETTING
+
+    field = wandb.Settings.model_fields.get(LOG_FLUSH_SETTING)
+    assert field is not None, (
+        f"wandb.Settings lost {LOG_FLUSH_SETTING}: the report tab would trail a run by up to a 32 KiB "
+        "block of its record log; find the SDK's new flush setting"
+    )
+    assert wandb.Settings(**{LOG_FLUSH_SETTING: 0.5}).model_dump()[LOG_FLUSH_SETTING] == 0.5

@@ -81,6 +81,12 @@ def _typename(obj: Any) -> str | None:
     return getattr(obj, "typename", None)
 
 
+def _interfaces(obj: Any) -> tuple[str, ...]:
+    """The interfaces a resolver object implements (``interfaces``), for fragments on them:
+    ``... on ArtifactCollection`` applies to an ``ArtifactSequence``."""
+    return tuple(getattr(obj, "interfaces", ()))
+
+
 def _included(node: SelectionNode, ctx: _Context) -> bool:
     for directive in node.directives or ():
         name = directive.name.value
@@ -109,7 +115,7 @@ def _collect(obj: Any, selection_set: SelectionSetNode, ctx: _Context, out: list
         else:  # pragma: no cover - graphql-core has no other selection kinds
             continue
         actual = _typename(obj)
-        if condition is None or actual is None or actual == condition.name.value:
+        if condition is None or actual is None or condition.name.value in (actual, *_interfaces(obj)):
             _collect(obj, sub, ctx, out)
 
 

@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from . import schema, sweep_controller
+from .artifacts_schema import ArtifactMutations
 from .storage import TERMINAL_STATES
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-class Mutation:
+class Mutation(ArtifactMutations):
     typename = "Mutation"
 
     def __init__(self, server: WandbServer, *, from_run: bool) -> None:

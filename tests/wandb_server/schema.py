@@ -11,6 +11,8 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from . import graphql, history, mutations, runs_query
+from .artifacts import ArtifactError
+from .artifacts_schema import ArtifactQueries, ProjectArtifacts, RunArtifacts
 from .storage import TERMINAL_STATES, Run, Storage, Sweep
 
 if TYPE_CHECKING:
@@ -43,7 +45,7 @@ def _console_line(number: int, raw: str) -> dict[str, Any]:
     return {"number": number, "timestamp": timestamp, "level": level, "label": "", "line": text}
 
 
-class RunNode:
+class RunNode(RunArtifacts):
     typename = "Run"
 
     def __init__(self, server: WandbServer, run: Run) -> None:
@@ -181,14 +183,14 @@ class SweepNode:
         return len(self._server.storage.sweep_runs(self._sweep))
 
 
-class ProjectNode:
+class ProjectNode(ProjectArtifacts):
     typename = "Project"
 
     def __init__(self, server: WandbServer, entity: str, name: str) -> None:
         self._server, self._storage = server, server.storage
         self.entityName, self.name = entity, name
-        self.internalId = self._storage.project_id(entity, name)
-        self.id = str(self.internalId)
+        self.internalId = str(self._storage.project_id(entity, name))  # an ID: the SDK wants a string
+        self.id = self.internalId
         self.entity = _entity_node(entity)
         self.readOnly, self.access = False, "PRIVATE"
 
@@ -228,7 +230,7 @@ class ProjectNode:
         return sum(1 for e, p, _ in self._storage.sweeps if (e, p) == (self.entityName, self.name))
 
 
-class Query:
+class Query(ArtifactQueries):
     typename = "Query"
 
     def __init__(self, server: WandbServer) -> None:
@@ -286,6 +288,6 @@ def handle(server: WandbServer, request: dict[str, Any], *, from_run: bool) -> t
         root = mutations.Mutation(server, from_run=from_run) if op.kind == "mutation" else Query(server)
         with storage.lock:
             data = graphql.execute(doc, op, root, request.get("variables"), server.note_unknown)
-    except (graphql.GraphQLError, mutations.MutationError) as exc:
+    except (graphql.GraphQLError, mutations.MutationError, ArtifactError) as exc:
         return 200, {"data": None, "errors": [{"message": str(exc)}]}
     return 200, {"data": data}

@@ -5,6 +5,9 @@ Routes (see README.md for how the SDK uses each one):
   POST /files/{entity}/{project}/{run}/file_stream      history/summary/console/exit code
   PUT  /storage/upload/{token}                          signed upload URL from createRunFiles
   GET  /storage/files/{file_id}                         download URL of a run file
+  PUT  /storage/artifact-upload/{token}                 an artifact file or manifest (artifacts_api.py)
+  GET  /storage/artifact-files/{blob_id}                an artifact file or manifest
+  GET  /artifactsV2/{region}/{entity}/.../{md5 hex}/{name}  an artifact file, by digest (authorized)
   POST /sdk/otel/...                                    SDK telemetry, accepted and dropped
 """
 
@@ -27,6 +30,8 @@ from typing import Any
 from urllib.parse import unquote
 
 from . import filestream, graphql, schema
+from .artifacts import ArtifactStore
+from .artifacts_api import ServerArtifacts
 from .faults import Faults, Verdict
 from .storage import Run, Storage
 
@@ -37,7 +42,7 @@ DEFAULT_ENTITY = "test-entity"
 PUBLIC_API_AGENT = "W&B Public Client"  # wandb.Api()'s User-Agent; a live run sends "wandb-core"
 
 
-class WandbServer:
+class WandbServer(ServerArtifacts):
     """A W&B-protocol server on 127.0.0.1 for one test; ``start()`` then ``stop()``."""
 
     def __init__(self, storage_dir: Path | None = None, entity: str = DEFAULT_ENTITY) -> None:
@@ -47,6 +52,7 @@ class WandbServer:
         self.api_key = API_KEY
         self.faults = Faults()
         self.storage = Storage(self.storage_dir)
+        self.artifact_store = ArtifactStore(self.storage_dir)
         self.requests: list[tuple[str, str, str]] = []  # (method, path, GraphQL operation)
         self.unknown_fields: set[tuple[str, str]] = set()
         self.crash_after_s: float | None = None  # runs silent this long read as "crashed"
@@ -342,6 +348,14 @@ class _Handler(BaseHTTPRequestHandler):
             return self._upload(parts[2], body)
         if parts[:2] == ["storage", "files"] and self.command == "GET" and len(parts) == 3:
             return self._download(parts[2])
+        if parts[:2] == ["storage", "artifact-upload"] and self.command == "PUT" and len(parts) == 3:
+            return self._reply(*state.receive_artifact_upload(parts[2], body))
+        if parts[:2] == ["storage", "artifact-files"] and self.command == "GET" and len(parts) == 3:
+            blob = state.artifact_blob(parts[2])
+            return self._send_file(blob, parts[2]) if blob else self._reply(404, {"error": "no such file"})
+        if parts[0] in ("artifactsV2", "artifacts") and self.command == "GET" and len(parts) >= 3:
+            blob = state.artifact_blob_by_digest(parts)
+            return self._send_file(blob, parts[-1]) if blob else self._reply(404, {"error": "no such file"})
         if parts[0] == "sdk":
             return self._reply(200, {})
         logger.warning("wandb test server: no route for %s %s", self.command, path)
@@ -360,8 +374,12 @@ class _Handler(BaseHTTPRequestHandler):
         found = self.server_state.storage.files_by_id.get(file_id)
         if found is None:
             return self._reply(404, {"error": "no such file"})
-        data = found[1].path.read_bytes()
-        fault = self.server_state.faults.body_fault(found[1].name)
+        self._send_file(found[1].path, found[1].name)
+
+    def _send_file(self, path: Path, name: str) -> None:
+        """A file's bytes, spoiled as ``faults.body_faults[name]`` says (artifact files: blob id)."""
+        data = path.read_bytes()
+        fault = self.server_state.faults.body_fault(name)
         length = len(data)
         if fault == "truncate":
             data = data[: len(data) // 2]

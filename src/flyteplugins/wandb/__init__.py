@@ -4,6 +4,8 @@ This module only re-exports; each name is the same object as in the package that
 """
 
 from flyteplugins.wandb_artifacts import (
+    download_wandb_artifact,
+    download_wandb_artifact_dir,
     download_wandb_run_dir,
     download_wandb_run_logs,
     download_wandb_sweep_dirs,
@@ -30,6 +32,8 @@ __all__ = [
     "Wandb",
     "WandbSweep",
     "__version__",
+    "download_wandb_artifact",
+    "download_wandb_artifact_dir",
     "download_wandb_run_dir",
     "download_wandb_run_logs",
     "download_wandb_sweep_dirs",

@@ -6,6 +6,8 @@
 * :func:`download_wandb_run_logs` / :func:`download_wandb_sweep_logs`: the same as Flyte
   traces returning ``flyte.io.Dir`` (what ``download_logs=True`` calls).
 * :func:`export_offline_run`: the same from a local offline run directory, no network.
+* :func:`download_wandb_artifact_dir` / :func:`download_wandb_artifact`: a W&B artifact version
+  into a local directory (or a ``flyte.io.Dir`` trace output), atomically and resumably.
 * :mod:`.records`: read back what W&B recorded in a run's ``.wandb`` log.
 * ``flyte wandb ...``: CLI commands (see :mod:`.cli`).
 
@@ -23,21 +25,24 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import records
+from ._artifact_download import download_wandb_artifact_dir
 from ._errors import LocalRunNotFoundError, PartialExportWarning, UnsafeTargetError
 from ._run_dir import download_wandb_run_dir, export_offline_run
 from ._sweep_dirs import download_wandb_sweep_dirs
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._traced import download_wandb_run_logs, download_wandb_sweep_logs
+    from ._traced import download_wandb_artifact, download_wandb_run_logs, download_wandb_sweep_logs
 
-_TRACED = frozenset({"download_wandb_run_logs", "download_wandb_sweep_logs"})
+_TRACED = frozenset({"download_wandb_artifact", "download_wandb_run_logs", "download_wandb_sweep_logs"})
 
 __all__ = [
     "LocalRunNotFoundError",
     "PartialExportWarning",
     "UnsafeTargetError",
     "__version__",
+    "download_wandb_artifact",
+    "download_wandb_artifact_dir",
     "download_wandb_run_dir",
     "download_wandb_run_logs",
     "download_wandb_sweep_dirs",

@@ -8,9 +8,13 @@ changed, when a wandb release changes its shape. At run time a change of shape r
    by :mod:`._logfile` (the header it checks: :data:`RECORD_LOG_IDENT`, :data:`RECORD_LOG_MAGIC`,
    :data:`RECORD_LOG_VERSIONS`), its messages are ``wandb.proto.wandb_internal_pb2.Record``,
    decoded by :func:`parse_record`; :data:`RECORD_FIELDS_READ` lists every field
-   :mod:`.records` and :mod:`._decode` read.
+   :mod:`.records`, :mod:`._artifact_records` and :mod:`._decode` read.
 2. ``wandb.Api().settings`` (a plain dict, undocumented): the server an ``Api`` resolved from
    its overrides, ``WANDB_BASE_URL`` and ``wandb login --host``; read by :func:`api_base_url_of`.
+3. The SDK's artifact file cache (``wandb.sdk.artifacts.artifact_file_cache``): an entry
+   download is served from a cached copy found by MD5 and trusted by its size, so a transfer
+   corrupted in place would be served again on every retry; :func:`evict_cached_artifact_file`
+   removes such a copy (only ever a path inside the cache directory).
 
 Nothing private of flyte is used here: only ``flyte.trace`` and ``flyte.io.Dir``, and the
 Flyte context through ``flyteplugins.wandb_context.internal``. Public wandb API that is
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from ._errors import SdkChangedError, UndecodableRecordError
@@ -31,7 +36,7 @@ RECORD_LOG_MAGIC = 0xBEE1
 RECORD_LOG_VERSIONS = frozenset({0})
 
 # Members of Record's ``record_type`` oneof that we decode; the rest are skipped.
-RECORD_TYPES_READ = ("history", "summary", "config", "run", "exit")
+RECORD_TYPES_READ = ("history", "summary", "config", "run", "exit", "artifact")
 _ITEM = ("key", "nested_key", "value_json")
 # HistoryItem's oneof of typed values (besides value_json), read by ``WhichOneof``.
 HISTORY_VALUE_ONEOF = "value"
@@ -47,6 +52,7 @@ _RUN_FIELDS = (
     "tags",
     "resumed",
 )
+_ARTIFACT_FIELDS = ("name", "type", "digest", "run_id", "description", "aliases", "metadata")
 # Every field read, as a dotted path from ``Record`` through message fields.
 RECORD_FIELDS_READ: tuple[str, ...] = (
     *(f"history.item.{field}" for field in (*_ITEM, *HISTORY_VALUE_KINDS)),
@@ -59,6 +65,8 @@ RECORD_FIELDS_READ: tuple[str, ...] = (
     ),
     *(f"run.{field}" for field in _RUN_FIELDS),
     "exit.exit_code",
+    *(f"artifact.{field}" for field in _ARTIFACT_FIELDS),
+    *(f"artifact.manifest.contents.{field}" for field in ("path", "digest", "ref", "size")),
 )
 
 
@@ -146,3 +154,23 @@ def api_base_url_of(api: Any) -> str | None:
     settings = getattr(api, "settings", None)
     url = settings.get("base_url") if isinstance(settings, Mapping) else None
     return url if isinstance(url, str) and url else None
+
+
+def evict_cached_artifact_file(md5: str, size: int) -> bool:
+    """Remove the SDK's cached copy of the artifact file with this MD5 (base64) and size, if it
+    lies inside the SDK's artifact cache directory; True if one was removed."""
+    try:
+        from wandb.sdk.artifacts.artifact_file_cache import artifacts_cache_dir, get_artifact_file_cache
+    except ImportError as exc:
+        raise SdkChangedError(f"its private module wandb.sdk.artifacts.artifact_file_cache ({exc})") from exc
+    lookup = getattr(get_artifact_file_cache(), "check_digest_obj_path", None)
+    if lookup is None:
+        raise SdkChangedError("its artifact file cache: it no longer has check_digest_obj_path")
+    path = Path(lookup(md5, size)[0]).resolve()
+    if not path.is_relative_to(Path(artifacts_cache_dir()).resolve()):
+        return False  # another download's target (the SDK's skip_cache), never ours to remove
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    return True

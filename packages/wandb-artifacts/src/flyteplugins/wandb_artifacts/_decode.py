@@ -102,3 +102,18 @@ class JsonTree:
                 node = child
             node[path[-1]] = json.loads(raw) if raw else None
         self.pending.clear()
+
+
+def run_header(rec: Any) -> dict[str, Any]:
+    """The fields a ``run`` record sets (those it leaves empty are left out): ``project``,
+    ``entity``, ``name``, ``group``, ``job_type``, ``sweep_id`` and ``tags``."""
+    header = {
+        "project": rec.project,
+        "entity": rec.entity,
+        "name": rec.display_name,
+        "group": rec.run_group,
+        "job_type": rec.job_type,
+        "sweep_id": rec.sweep_id,
+        "tags": list(rec.tags),
+    }
+    return {name: value for name, value in header.items() if value}

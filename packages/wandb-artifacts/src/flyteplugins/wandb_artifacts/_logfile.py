@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 
 from ._compat import RECORD_LOG_IDENT, RECORD_LOG_MAGIC, RECORD_LOG_VERSIONS
@@ -25,6 +25,7 @@ from ._errors import RecordLogError, SdkChangedError
 _FILE_HEADER = struct.Struct("<4sHB")
 _CHUNK_HEADER = struct.Struct("<IHB")
 _BLOCK_SIZE = 32 * 1024
+HEADER_SIZE = _FILE_HEADER.size
 
 _FULL, _FIRST, _MIDDLE, _LAST = 1, 2, 3, 4
 
@@ -84,51 +85,77 @@ def iter_record_payloads(
     counted in ``damage`` if given (a read from ``start_block > 0`` counts nothing).
     """
     seen = damage if damage is not None and start_block == 0 else LogDamage()
+    for payload, _end in iter_records_at(path, start_block * _BLOCK_SIZE, seen):
+        if payload is not None:
+            yield payload
+
+
+def iter_records_at(
+    path: str | os.PathLike[str], offset: int = 0, damage: LogDamage | None = None
+) -> Generator[tuple[bytes | None, int], None, None]:
+    """``(payload, end)`` for every complete record from byte ``offset`` on, ``end`` being the
+    offset just after it: reading again from ``end`` continues with the next record.
+
+    ``offset`` is 0 (the start of the log), a block boundary, or an ``end`` this returned.
+    An item with payload ``None`` only moves ``end`` past damage it skipped (counted in
+    ``damage``), so a reader resuming there does not count it twice. A record still
+    incomplete at the end of the file ends the iteration without being consumed: no ``end``
+    goes past its start, and its bytes are counted as ``truncated_bytes``.
+    """
+    if offset < 0 or 0 < offset < _FILE_HEADER.size:
+        raise ValueError(
+            f"offset={offset} is inside the record log's {_FILE_HEADER.size}-byte header; pass 0 "
+            "or an end offset this reader returned."
+        )
+    seen = damage if damage is not None else LogDamage()
     with open(path, "rb") as fh:
-        head = fh.read(_FILE_HEADER.size)
-        _check_file_header(path, head)
-        if start_block > 0:
-            fh.seek(start_block * _BLOCK_SIZE)
-            block, pos = fh.read(_BLOCK_SIZE), 0
-        else:
-            block = head + fh.read(_BLOCK_SIZE - len(head))
-            pos = _FILE_HEADER.size
+        _check_file_header(path, fh.read(_FILE_HEADER.size))
+        pos = max(offset, _FILE_HEADER.size)  # absolute file offsets from here on
+        block_end = (pos // _BLOCK_SIZE + 1) * _BLOCK_SIZE
+        fh.seek(pos)
+        base, block = pos, fh.read(block_end - pos)  # ``block`` holds bytes [base, block_end)
         pending: list[bytes] | None = None
         while block:
-            if _BLOCK_SIZE - pos < _CHUNK_HEADER.size or pos + _CHUNK_HEADER.size > len(block):
-                if len(block) < _BLOCK_SIZE:
-                    _count_tail(seen, len(block) - pos, pending)
+            at = pos - base
+            if block_end - pos < _CHUNK_HEADER.size or at + _CHUNK_HEADER.size > len(block):
+                if base + len(block) < block_end:
+                    _count_tail(seen, len(block) - at, pending)
                     return
-                block, pos = fh.read(_BLOCK_SIZE), 0
+                base = pos = block_end
+                block_end += _BLOCK_SIZE
+                block = fh.read(_BLOCK_SIZE)
                 continue
-            crc, length, kind = _CHUNK_HEADER.unpack_from(block, pos)
-            start = pos + _CHUNK_HEADER.size
+            crc, length, kind = _CHUNK_HEADER.unpack_from(block, at)
+            start = at + _CHUNK_HEADER.size
             payload = block[start : start + length]
-            if len(payload) < length and start + length <= _BLOCK_SIZE:
-                _count_tail(seen, len(block) - pos, pending)
+            if len(payload) < length and pos + _CHUNK_HEADER.size + length <= block_end:
+                _count_tail(seen, len(block) - at, pending)
                 return
             # (a chunk never crosses a block: a longer one has a damaged header)
             if len(payload) < length or zlib.crc32(payload, zlib.crc32(bytes((kind,)))) != crc:
                 seen.corrupt_blocks += 1
-                seen.corrupt_bytes += len(block) - pos
+                seen.corrupt_bytes += len(block) - at
                 seen.broken_records += int(pending is not None)
-                pending, pos = None, _BLOCK_SIZE
+                pending, pos = None, block_end
+                yield None, pos
                 continue
-            pos = start + length
+            pos += _CHUNK_HEADER.size + length
             if kind in (_FULL, _FIRST) and pending is not None:
                 seen.broken_records += 1  # the previous record never got its LAST chunk
                 pending = None
             if kind == _FULL:
-                yield payload
+                yield payload, pos
             elif kind == _FIRST:
                 pending = [payload]
             elif kind in (_MIDDLE, _LAST) and pending is not None:
                 pending.append(payload)
                 if kind == _LAST:
-                    yield b"".join(pending)
+                    yield b"".join(pending), pos
                     pending = None
             elif kind != _MIDDLE:  # the LAST chunk of a record whose start was lost, or an unknown type
                 seen.broken_records += 1
+                if pending is None:
+                    yield None, pos
         _count_tail(seen, 0, pending)
 
 

@@ -38,12 +38,13 @@ def shown_name(name: str, limit: int = 400) -> str:
     return f"{text[: limit // 2]}...{text[-limit // 4 :]} ({len(name)} characters)"
 
 
-def safe_destination(root: Path, name: str) -> Path:
+def safe_destination(root: Path, name: str, reserved: frozenset[str] = RESERVED_NAMES) -> Path:
     """The path for remote file ``name`` under ``root``, or :class:`UnsafePathError`.
 
     Refuses absolute paths (POSIX or Windows), ``..`` components, NUL bytes, empty names,
     names nested deeper than :data:`MAX_DEPTH` directories or longer than 1,024 bytes,
-    components or paths too long for the filesystem, our reserved names, and anything that
+    components or paths too long for the filesystem, ``reserved`` top-level names (by default
+    those of a run export; an artifact keeps only :data:`STAGING_DIR`), and anything that
     resolves (through symlinks too) outside ``root``. Publishing re-checks every directory on
     the way without following links (:func:`._fs.replace_into`).
     """
@@ -64,7 +65,7 @@ def safe_destination(root: Path, name: str) -> Path:
         raise UnsafePathError(name, "contains a '.' or '..' path component")
     if any(len(os.fsencode(part)) > _MAX_COMPONENT_BYTES for part in parts):
         raise UnsafePathError(name, f"a path component is longer than {_MAX_COMPONENT_BYTES} bytes")
-    if parts[0] in RESERVED_NAMES:
+    if parts[0] in reserved:
         raise UnsafePathError(name, "name is reserved for the export's own files")
     root = root.resolve()
     dest = root.joinpath(*parts)

@@ -36,6 +36,7 @@ from flyteplugins.wandb_context.internal import hosts, reach
 from . import records
 from ._errors import RecordLogError
 from ._retry import call_with_retry
+from ._sync_lineage import record_inputs_used
 from ._sync_sources import NothingToSyncError, find_run_dirs, local_source, shown_path, without_copies
 from ._wandb_api import auth_error, is_auth_error, make_api
 
@@ -113,9 +114,10 @@ def sync_run_dirs(
             say(f"  {run.shown}")
         results: dict[Path, SyncResult] = {}
         batches: dict[tuple[str, str], list[_LocalRun]] = {}
+        targets: dict[Path, tuple[str, str]] = {}
         for run in runs:
             run_project = project or run.project or _env("WANDB_PROJECT") or "uncategorized"
-            target = (_entity_of(run, entity, server), run_project)
+            target = targets[run.path] = (_entity_of(run, entity, server), run_project)
             url = _run_url(ui_url, target[0], target[1], run.run_id)
             skip = _skip_reason(run, server, target)
             if skip is not None:
@@ -132,6 +134,9 @@ def sync_run_dirs(
                     results[run.path] = SyncResult(run.run_id, run.shown, url, SYNCED, run.rows)
                 else:
                     results[run.path] = SyncResult(run.run_id, run.shown, url, FAILED, 0, outcome)
+        # Every run is up now, producers too: the inputs offline runs listed become uses.
+        on_server = [(*targets[path], result.run_id) for path, result in results.items() if result.ok]
+        record_inputs_used(server.api, on_server, say)
     return [results[run.path] for run in runs]
 
 

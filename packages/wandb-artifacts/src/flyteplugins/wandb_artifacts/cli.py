@@ -1,4 +1,4 @@
-"""``flyte wandb ...``: download runs and sweeps, export offline runs, sync local runs.
+"""``flyte wandb ...``: download runs, sweeps and artifacts, export offline runs, sync local runs.
 
 Registered through Flyte's CLI plugin entry points (group ``flyte.plugins.cli.commands``,
 name ``wandb``), so installing this package adds the commands to the ``flyte`` CLI.
@@ -24,6 +24,7 @@ from ._errors import LocalRunNotFoundError, RecordLogError, SdkChangedError, Uns
 from ._report import ProgressListener, RunReport
 
 if TYPE_CHECKING:
+    from ._artifact_download import ArtifactReport
     from ._sync import SyncResult
 
 _console = Console(stderr=True)
@@ -65,6 +66,7 @@ def _fail(exc: BaseException) -> NoReturn:
 def _hint(exc: BaseException) -> str:
     from flyteplugins.wandb_context.internal import hosts
 
+    from ._artifact_download import UnsafeManifestError
     from ._sync import NothingToSyncError
 
     if isinstance(exc, NothingToSyncError):
@@ -83,6 +85,8 @@ def _hint(exc: BaseException) -> str:
         return "the run's .wandb record log is not usable; check that the run directory is the right one."
     if isinstance(exc, SdkChangedError):
         return "this wandb release is outside the range the plugin supports; install one inside it."
+    if isinstance(exc, UnsafeManifestError):
+        return "the artifact's manifest holds unsafe file names, so nothing was written; re-log it."
     if isinstance(exc, UnsafeTargetError):
         return "something planted in the target directory is in the way; remove it or choose another --out."
     if isinstance(exc, (PermissionError, IsADirectoryError, NotADirectoryError, FileExistsError)):
@@ -97,7 +101,7 @@ def _hint(exc: BaseException) -> str:
 
 @click.group(name="wandb")
 def wandb_group() -> None:
-    """Download W&B runs and sweeps, export offline runs, or sync local runs to W&B."""
+    """Download W&B runs, sweeps and artifacts, export offline runs, or sync local runs to W&B."""
 
 
 @wandb_group.command("download-run")
@@ -155,6 +159,42 @@ def download_sweep_cmd(
         ),
         allow_partial,
     )
+
+
+@wandb_group.command("download-artifact")
+@click.argument("artifact_path", metavar="ENTITY/PROJECT/NAME:ALIAS")
+@click.option(
+    "--out", "out", type=click.Path(file_okay=False), help="Target directory [default: ./NAME/VERSION]."
+)
+@click.option(
+    "--base-url", envvar="WANDB_BASE_URL", help="W&B API URL [default: $WANDB_BASE_URL or W&B cloud]."
+)
+@_user_errors
+def download_artifact_cmd(artifact_path: str, out: str | None, base_url: str | None) -> None:
+    """Download one version of a W&B artifact (ALIAS: latest, any alias, or vN).
+
+    Files are checked against the artifact's manifest and written atomically; files already in
+    --out with the right MD5 are skipped, so running it again resumes. Reference entries
+    (s3://, file://, ...) are fetched from where they point. Exit code 1 if any file failed.
+    """
+    from ._artifact_download import download_artifact, parse_artifact_path
+
+    try:
+        parse_artifact_path(artifact_path)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    with _progress() as progress:
+        try:
+            report = download_artifact(
+                artifact_path, out, host=base_url, listener=_RichListener(progress), default_base=Path(".")
+            )
+        except Exception as exc:
+            progress.stop()
+            _fail(exc)
+    _stdout.print(_artifact_table(report))
+    if not report.ok:
+        _console.print(f"[red]{escape(report.artifact)}:[/] {escape(report.problems())}", highlight=False)
+        raise SystemExit(1)
 
 
 @wandb_group.command("export-offline")
@@ -218,8 +258,8 @@ def _split_path(value: str, shape: str) -> tuple[str, str, str]:
     return parts[0], parts[1], parts[2]
 
 
-def _run_and_report(work: Callable[[ProgressListener], list[RunReport]], allow_partial: bool) -> None:
-    with Progress(
+def _progress() -> Progress:
+    return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
@@ -227,7 +267,11 @@ def _run_and_report(work: Callable[[ProgressListener], list[RunReport]], allow_p
         TimeElapsedColumn(),
         console=_console,
         transient=False,
-    ) as progress:
+    )
+
+
+def _run_and_report(work: Callable[[ProgressListener], list[RunReport]], allow_partial: bool) -> None:
+    with _progress() as progress:
         try:
             reports = work(_RichListener(progress))
         except Exception as exc:
@@ -301,6 +345,29 @@ def _summary_table(reports: list[RunReport]) -> Table:
             f"{rows} partial" if r.partial else rows,
             escape(str(Path(r.path))),
         )
+    return table
+
+
+def _artifact_table(report: ArtifactReport) -> Table:
+    table = Table(
+        title="W&B artifact download",
+        caption="verified: files whose MD5 matched the manifest; the others (references without an "
+        "MD5) were checked by size where the manifest has one",
+    )
+    table.add_column("artifact", overflow="fold")
+    for column in ("new", "skipped", "failed", "verified", "bytes"):
+        table.add_column(column, justify="right")
+    table.add_column("path", overflow="fold", min_width=20)
+    color = "green" if report.ok else "red"
+    table.add_row(
+        f"[{color}]{escape(report.artifact)}[/]",
+        str(len(report.downloaded)),
+        str(len(report.skipped)),
+        str(len(report.failed) + len(report.refused)),
+        str(report.verified),
+        f"{report.bytes_written:,}",
+        escape(report.path),
+    )
     return table
 
 

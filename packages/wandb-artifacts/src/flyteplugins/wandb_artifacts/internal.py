@@ -10,7 +10,11 @@ from ``flyteplugins.wandb_artifacts`` (or ``flyteplugins.wandb``) only.
   offline export returning a :class:`RunReport` per run instead of raising for per-file failures,
   with a :class:`ProgressListener` (what the ``flyte wandb`` CLI shows).
 * The "Weights & Biases" tab of a task's Flyte report: :class:`TabRefresher` keeps it current,
-  from a run's record log read live.
+  from a run's record log read live: :class:`RecordTail` polls the records a run appends,
+  :class:`LiveRun` accumulates them, each metric downsampled in a :class:`Series`;
+  :func:`run_tab_html` / :func:`sweep_tab_html` render the tab (charts by :func:`line_chart`).
+* :data:`FLYTE_INPUTS_KEY`: the run config key under which ``@wandb_init`` lists a task's Flyte
+  ``File``/``Dir`` inputs, which ``flyte wandb sync`` turns into artifact uses.
 """
 
 from ._offline import export_offline
@@ -18,15 +22,25 @@ from ._process import pid_alive
 from ._report import ProgressListener, RunReport
 from ._run_dir import download_run
 from ._sweep_dirs import download_sweep
+from ._sync_lineage import FLYTE_INPUTS_KEY
+from ._tab import LiveRun, RecordTail, Series, TrialRow, line_chart, run_tab_html, sweep_tab_html
 from ._tab.refresh import TAB_NAME, TabRefresher
 
 __all__ = [
-    "ProgressListener",
-    "RunReport",
+    "FLYTE_INPUTS_KEY",
     "TAB_NAME",
+    "LiveRun",
+    "ProgressListener",
+    "RecordTail",
+    "RunReport",
+    "Series",
     "TabRefresher",
+    "TrialRow",
     "download_run",
     "download_sweep",
     "export_offline",
+    "line_chart",
     "pid_alive",
+    "run_tab_html",
+    "sweep_tab_html",
 ]

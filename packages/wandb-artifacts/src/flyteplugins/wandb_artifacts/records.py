@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._artifact_records import RecordedArtifact, RecordedEntry, read_artifacts
 from ._compat import parse_record
-from ._decode import HistoryJson, JsonTree, history_row
+from ._decode import HistoryJson, JsonTree, history_row, run_header
 from ._errors import LocalRunNotFoundError, RecordLogError, UndecodableRecordError
 from ._logfile import LogDamage, iter_record_payloads
 from ._settle import DEFAULT_SETTLE_TIMEOUT_S, wait_until_settled
@@ -31,11 +32,14 @@ __all__ = [
     "LocalRunNotFoundError",
     "LogDamage",
     "RecordLogError",
+    "RecordedArtifact",
+    "RecordedEntry",
     "RecordedRun",
     "default_wandb_dir",
     "find_offline_run_dirs",
     "iter_history_json",
     "iter_local_runs",
+    "read_artifacts",
     "read_run",
     "read_run_dir",
     "read_run_dirs",
@@ -290,18 +294,8 @@ class _RunState:
     def _apply_run(self, rec: Any) -> None:
         run = self.run
         run.run_id = rec.run_id or run.run_id
-        for attr, value in (
-            ("project", rec.project),
-            ("entity", rec.entity),
-            ("name", rec.display_name),
-            ("group", rec.run_group),
-            ("job_type", rec.job_type),
-            ("sweep_id", rec.sweep_id),
-        ):
-            if value:
-                setattr(run, attr, value)
-        if rec.tags:
-            run.tags = list(rec.tags)
+        for attr, value in run_header(rec).items():
+            setattr(run, attr, value)
         self.config.update(rec.config.update)
         self.config.remove(rec.config.remove)
         run.resumed = run.resumed or rec.resumed or run.segments > 1

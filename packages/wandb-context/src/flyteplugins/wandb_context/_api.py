@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from ._artifacts_option import ArtifactsOption
 from ._config import WandbConfig, WandbSweepConfig
 from ._flyte_compat import current_custom_context
 from ._scope import WandbConfigScope, WandbSweepConfigScope
@@ -28,6 +30,7 @@ def wandb_config(
     report: bool | None = None,
     report_interval: float | None = None,
     flyte_tags: bool | None = None,
+    artifacts: ArtifactsOption | None = None,
     **kwargs: Any,
 ) -> WandbConfigScope:
     """W&B run settings for ``custom_context``, or a context manager overriding them.
@@ -46,6 +49,11 @@ def wandb_config(
     ``@wandb_sweep`` task (``False`` opts out even where the task has ``report=True``), re-rendered
     every ``report_interval`` seconds (default 10) while the task runs. ``flyte_tags=False`` stops
     new runs being tagged ``flyte:project=...`` and ``flyte:domain=...``.
+
+    ``artifacts`` says which ``flyte.io.File``/``Dir`` outputs of ``@wandb_init`` tasks are logged
+    as W&B reference artifacts (no data is copied): ``True`` (default, type ``dataset``), ``False``
+    (none, and inputs are not recorded as used), or a dict from output name to ``False``, a type
+    (``"model"``) or ``{"type": ..., "aliases": [...], "max_objects": N}``.
 
     Raises:
         ValueError: naming the bad field, for an unknown ``run_mode``/``rank_scope``/``mode``,
@@ -70,10 +78,16 @@ def wandb_config(
         report=report,
         report_interval=_seconds(report_interval),
         flyte_tags=flyte_tags,
+        artifacts=_plain(artifacts),
         kwargs=kwargs or None,
     )
     cfg.validate()
     return WandbConfigScope(cfg)
+
+
+def _plain(value: Any) -> Any:
+    """A mapping as a plain dict (stored as JSON); anything else is left for validation."""
+    return dict(value) if isinstance(value, Mapping) else value
 
 
 def _seconds(value: Any) -> Any:

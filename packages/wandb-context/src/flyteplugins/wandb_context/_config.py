@@ -9,6 +9,7 @@ from dataclasses import dataclass, fields
 from typing import Any, ClassVar, TypeVar
 
 from . import _keys
+from ._artifacts_option import check_artifacts
 from ._host import check_host
 from ._types import (
     ACCEPTED_WANDB_MODES,
@@ -129,6 +130,7 @@ class WandbConfig(_ContextConfig):
     report: bool | None = None
     report_interval: float | None = None
     flyte_tags: bool | None = None
+    artifacts: bool | dict[str, Any] | None = None
     kwargs: dict[str, Any] | None = None
 
     _prefix: ClassVar[str] = _keys.RUN_PREFIX
@@ -141,6 +143,7 @@ class WandbConfig(_ContextConfig):
             "report",
             "report_interval",
             "flyte_tags",
+            "artifacts",
             "kwargs",
         }
     )
@@ -152,6 +155,7 @@ class WandbConfig(_ContextConfig):
         "outage_timeout": DEFAULT_OUTAGE_TIMEOUT_S,
         "report_interval": DEFAULT_REPORT_INTERVAL_S,
         "flyte_tags": True,
+        "artifacts": True,
     }
 
     @classmethod
@@ -173,6 +177,7 @@ class WandbConfig(_ContextConfig):
         check_choice("on_outage", self.on_outage, ON_OUTAGE)
         check_seconds("outage_timeout", self.outage_timeout)
         check_optional_bool("report", self.report)
+        check_artifacts(self.artifacts)
         check_seconds("report_interval", self.report_interval)
         check_optional_bool("flyte_tags", self.flyte_tags)
         for key, value in (self.kwargs or {}).items():

@@ -9,6 +9,9 @@ shown to link renderers. The schema is a wire contract shared with the reference
 * ``_wandb_run_offline`` (set by ``@wandb_init`` next to ``_wandb_run_id`` when that run fell back
   to offline during a W&B outage: children joining it stay offline). This key is ours; the
   reference plugin ignores it.
+* ``wandb_artifacts`` (a ``wandb_config`` field like the others, ours too): ``true``, ``false`` or
+  a JSON object from output name to ``false``, a type, or ``{"type", "aliases", "max_objects"}``
+  (``_artifacts_option.py`` owns its rules).
 
 Lists, dicts and bools are stored as JSON; every other value with ``str()``.
 """

@@ -119,6 +119,7 @@ class WandbConfigScope(ConfigScope[WandbConfig]):
     download_logs: _Field[bool] = _Field()
     on_outage: _Field[OnOutage] = _Field()
     outage_timeout: _Field[float] = _Field()
+    artifacts: _Field[bool | dict[str, Any]] = _Field()
     kwargs: _Field[dict[str, Any] | None] = _Field()
 
 

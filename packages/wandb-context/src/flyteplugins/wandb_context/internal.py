@@ -5,6 +5,7 @@ Not part of the public API: no stability promise, names may change in any releas
 from ``flyteplugins.wandb_context`` (or ``flyteplugins.wandb``) only.
 """
 
+from . import _artifacts_option as artifact_options
 from . import _host as hosts
 from . import _keys as keys
 from . import _mode as modes
@@ -35,6 +36,7 @@ __all__ = [
     "WandbSweepConfig",
     "WandbSweepConfigScope",
     "action_console_url",
+    "artifact_options",
     "current_custom_context",
     "default_run_id",
     "hosts",

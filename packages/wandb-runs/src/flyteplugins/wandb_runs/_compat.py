@@ -25,6 +25,11 @@ PackageScan = Callable[[], Iterable[Any]]
 
 # --- wandb ---------------------------------------------------------------------------------
 
+LOG_FLUSH_SETTING = "x_transaction_log_flush_interval"
+"""An experimental ``wandb.Settings`` field: seconds between writes of the run's buffered records
+to its ``.wandb`` log (W&B's default: 15). The report tab reads that log live, so a run with a
+tab writes it as often as the tab refreshes."""
+
 
 @contextmanager
 def package_scan(wrap: Callable[[PackageScan], PackageScan]) -> Iterator[bool]:
@@ -72,6 +77,20 @@ def is_sdk_shut_down(exc: BaseException) -> bool:
     """Whether ``exc`` is what ``Run.finish()`` raises after ``wandb.teardown()`` ended the
     SDK's service (``wandb.agent`` tears it down after every trial)."""
     return isinstance(exc, _sdk_shut_down_errors())
+
+
+def add_uri_reference(artifact: Any, uri: str, path: str) -> None:
+    """Add to ``artifact`` one entry at ``path`` that references ``uri`` by the URI alone (its
+    digest is the URI): what ``add_reference(uri, checksum=False)`` records for an object-store
+    prefix, for any scheme and without listing anything (for ``file://`` directories the SDK
+    would list every file). The entry class is not exported; ``Artifact.manifest`` is public.
+    Raises ``RuntimeError`` when this SDK lacks either (the caller logs and skips the value)."""
+    try:
+        from wandb.sdk.artifacts.artifact_manifest_entry import ArtifactManifestEntry
+        from wandb.sdk.lib.paths import LogicalPath
+    except ImportError as exc:
+        raise RuntimeError(f"this wandb has no ArtifactManifestEntry to reference {uri} ({exc})") from exc
+    artifact.manifest.add_entry(ArtifactManifestEntry(path=LogicalPath(path), ref=uri, digest=uri))
 
 
 # --- flyte ---------------------------------------------------------------------------------

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import FrameType
 from typing import Any, TypeVar, overload
 
@@ -15,8 +14,9 @@ from flyteplugins.wandb_context.internal import OnOutage, in_trace, keys, task_c
 from . import _misuse, _preempt
 from ._compat import called_by_flyte, is_flyte_trace
 from ._distributed import detect_distributed
+from ._lineage import TaskIO, check_output_names
 from ._links import add_wandb_links
-from ._plan import RunPlan, plan_function_in_task, plan_outside_flyte, plan_task_run
+from ._plan import RunPlan, plan_function_in_task, plan_outside_flyte, plan_task_run, with_report_tab
 from ._settings import DecoratorOptions, resolve
 from ._wrap import WRAPPED_MARKER, run_around
 
@@ -41,6 +41,7 @@ def wandb_init(
     report: bool | None = None,
     report_interval: float | None = None,
     flyte_tags: bool | None = None,
+    artifacts: bool | Mapping[str, Any] | None = None,
     **kwargs: Any,
 ) -> Callable[[F], F]: ...
 
@@ -58,6 +59,7 @@ def wandb_init(
     report: bool | None = None,
     report_interval: float | None = None,
     flyte_tags: bool | None = None,
+    artifacts: bool | Mapping[str, Any] | None = None,
     **kwargs: Any,
 ) -> F | Callable[[F], F]:
     """Run a Flyte task (or a plain function, e.g. a sweep objective) inside a W&B run.
@@ -89,6 +91,12 @@ def wandb_init(
         report_interval: seconds between refreshes of the tab while the task runs (default 10).
         flyte_tags: tag new runs ``flyte:project=<project>`` and ``flyte:domain=<domain>``
             (default ``True``).
+        artifacts: which ``flyte.io.File``/``Dir`` outputs become W&B reference artifacts of the
+            run (the data stays where Flyte stored it): ``True`` (default: every one, type
+            ``dataset``), ``False`` (none, and inputs are not recorded as used), or a dict from
+            output name (``o0``, a NamedTuple field) to ``False``, a type (``"model"``) or
+            ``{"type": ..., "aliases": [...], "max_objects": N}``. Inputs that an upstream task
+            logged are recorded as used.
         **kwargs: further ``wandb.init()`` arguments (``id``, ``name``, ``tags``, ``config``,
             ``group``, ``mode``, ``settings``, ...) and ``host`` for a self-hosted W&B server.
             They apply to this task only; use ``wandb_config`` to pass settings to children.
@@ -107,6 +115,7 @@ def wandb_init(
         report=report,
         report_interval=report_interval,
         flyte_tags=flyte_tags,
+        artifacts=artifacts,
         kwargs=kwargs,
     )
     options.validate()
@@ -128,6 +137,7 @@ def wandb_init(
 def _decorate_task(task: AsyncFunctionTaskTemplate, options: DecoratorOptions) -> AsyncFunctionTaskTemplate:
     if getattr(task.func, WRAPPED_MARKER, False):
         raise ValueError(f"Task {task.name!r} is already decorated with @wandb_init; apply it once.")
+    check_output_names(options.artifacts, task)
     task_name = task.name
 
     def planner(_caller: FrameType | None) -> RunPlan:
@@ -137,14 +147,14 @@ def _decorate_task(task: AsyncFunctionTaskTemplate, options: DecoratorOptions) -
             return plan_outside_flyte(settings)
         plan = plan_task_run(settings, tctx, task_name, detect_distributed())
         wanted = settings.report if settings.report is not None else bool(task.report)
-        return dataclasses.replace(plan, report_tab=wanted) if wanted else plan
+        return with_report_tab(plan) if wanted else plan
 
     # The task is changed in place rather than copied with override(): its TaskEnvironment
     # holds this very object, and deployment reads the links and body from there.
     add_wandb_links(task, options)
     if options.report:
         task.report = True
-    task.func = run_around(task.func, planner)
+    task.func = run_around(task.func, planner, TaskIO.of(task))
     # Decoration happens on the main thread (at import), the only one that can take signals.
     _preempt.install()
     return task

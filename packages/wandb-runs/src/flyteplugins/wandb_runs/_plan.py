@@ -3,6 +3,7 @@ writer, or (a rank that does not log) none. Pure decisions; nothing here talks t
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -10,11 +11,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from flyteplugins.wandb_context.internal import default_run_id, keys
 
 from . import _registry
+from ._compat import LOG_FLUSH_SETTING
 from ._distributed import DistributedInfo, plan_rank
 from ._settings import (
     ResolvedSettings,
+    settings_value,
     shared_mode_kwargs,
     with_creator_defaults,
+    with_settings,
     without_creator_settings,
 )
 
@@ -155,3 +159,16 @@ def plan_outside_flyte(settings: ResolvedSettings) -> RunPlan:
     if settings.explicit_id:
         kwargs["id"] = settings.explicit_id
     return RunPlan("create", settings, settings.explicit_id, kwargs)
+
+
+def with_report_tab(plan: RunPlan) -> RunPlan:
+    """``plan`` with the report tab on. A run this plan starts writes its record log at least
+    every ``report_interval`` seconds (unless the user set how often), so the tab is live."""
+    kwargs = plan.init_kwargs
+    if plan.owns_writer and settings_value(kwargs.get("settings"), LOG_FLUSH_SETTING) is None:
+        interval = plan.settings.report_interval
+        kwargs = {
+            **kwargs,
+            "settings": with_settings(kwargs.get("settings"), **{LOG_FLUSH_SETTING: interval}),
+        }
+    return dataclasses.replace(plan, report_tab=True, init_kwargs=kwargs)

@@ -17,6 +17,7 @@ from flyteplugins.wandb_context.internal import (
     OnOutage,
     WandbConfig,
     action_console_url,
+    artifact_options,
     hosts,
     modes,
     validation,
@@ -24,6 +25,8 @@ from flyteplugins.wandb_context.internal import (
 
 if TYPE_CHECKING:
     from flyte.models import TaskContext
+
+ArtifactsOption = artifact_options.ArtifactsOption
 
 ORIGIN_KEY = "flyte"
 """Config key under which a run records the Flyte execution that created it."""
@@ -58,6 +61,7 @@ class DecoratorOptions:
     report: bool | None = None
     report_interval: float | None = None
     flyte_tags: bool | None = None
+    artifacts: ArtifactsOption | None = None
     kwargs: Mapping[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
@@ -75,6 +79,7 @@ class DecoratorOptions:
         validation.check_optional_bool("report", self.report, _CALLER)
         validation.check_seconds("report_interval", self.report_interval, _CALLER)
         validation.check_optional_bool("flyte_tags", self.flyte_tags, _CALLER)
+        artifact_options.check_artifacts(self.artifacts, _CALLER)
         for name in ("id", "name", "group", "host"):
             validation.check_optional_str(name, kwargs.get(name), _CALLER)
         hosts.check_host(kwargs.get("host"), _CALLER)
@@ -96,6 +101,8 @@ class ResolvedSettings:
     """The W&B report tab: on, off, or ``None`` (follow the task's own ``report`` setting)."""
     report_interval: float = DEFAULT_REPORT_INTERVAL_S
     flyte_tags: bool = True
+    artifacts: ArtifactsOption = True
+    """Which ``File``/``Dir`` outputs become W&B artifacts (``wandb_context``'s ``artifact_options``)."""
 
     @property
     def project(self) -> str | None:
@@ -149,11 +156,19 @@ def resolve(
         report=_first_set(options.report, ctx.report),
         report_interval=_report_interval(options, ctx),
         flyte_tags=_first_set(options.flyte_tags, ctx.flyte_tags) is not False,
+        artifacts=_artifacts(options, ctx),
     )
 
 
 def _first_set(*values: Any) -> Any:
     return next((v for v in values if v is not None), None)
+
+
+def _artifacts(options: DecoratorOptions, ctx: WandbConfig) -> ArtifactsOption:
+    """Decorator > context > default (``True``), checked here for a hand-written ``custom_context``."""
+    value = _first_set(options.artifacts, ctx.artifacts, True)
+    artifact_options.check_artifacts(value, "wandb_config")
+    return value
 
 
 def _report_interval(options: DecoratorOptions, ctx: WandbConfig) -> float:

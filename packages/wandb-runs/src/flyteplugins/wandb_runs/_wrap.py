@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from ._download import download_logs_async, download_logs_sync
 from ._keep import keep_async, keep_sync
 from ._lifecycle import RunScope
+from ._lineage import TaskIO, log_outputs_async, log_outputs_sync, record_inputs_async, record_inputs_sync
 from ._plan import RunPlan
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,27 +40,32 @@ def _download_target(scope: RunScope) -> str | None:
     return None
 
 
-def run_around(func: F, planner: Planner) -> F:
-    """``func`` wrapped so every call runs inside the run ``planner`` picks."""
+def run_around(func: F, planner: Planner, io: TaskIO | None = None) -> F:
+    """``func`` wrapped so every call runs inside the run ``planner`` picks; ``io`` (a Flyte
+    task's) turns on lineage for its ``File``/``Dir`` inputs and outputs."""
     make = _async_wrapper if inspect.iscoroutinefunction(func) else _sync_wrapper
-    wrapper = make(func, planner)
+    wrapper = make(func, planner, io)
     setattr(wrapper, WRAPPED_MARKER, True)
     return wrapper  # type: ignore[return-value]
 
 
-def _sync_wrapper(func: Callable[..., Any], planner: Planner) -> Callable[..., Any]:
+def _sync_wrapper(func: Callable[..., Any], planner: Planner, io: TaskIO | None) -> Callable[..., Any]:
     @functools.wraps(func)
     def sync_body(*args: Any, **kwargs: Any) -> Any:
         scope = RunScope(planner(sys._getframe(1)))
         try:
             scope.start()
+            record_inputs_sync(scope, io, args, kwargs)
             with scope.exposed():
                 result = func(*args, **kwargs)
         except BaseException:
             scope.finish_after_failure()
             _keep_sync(scope)
             raise
-        scope.finish(failed=False)
+        try:
+            log_outputs_sync(scope, io, result)
+        finally:
+            scope.finish(failed=False)
         _keep_sync(scope)
         run_id = _download_target(scope)
         if run_id is not None:
@@ -69,20 +75,24 @@ def _sync_wrapper(func: Callable[..., Any], planner: Planner) -> Callable[..., A
     return sync_body
 
 
-def _async_wrapper(func: Callable[..., Any], planner: Planner) -> Callable[..., Any]:
+def _async_wrapper(func: Callable[..., Any], planner: Planner, io: TaskIO | None) -> Callable[..., Any]:
     @functools.wraps(func)
     async def async_body(*args: Any, **kwargs: Any) -> Any:
         scope = RunScope(planner(sys._getframe(1)))
         blocking = scope.needs_wandb_init
         try:
             await _start(blocking, scope)
+            await record_inputs_async(scope, io, args, kwargs)
             with scope.exposed():
                 result = await func(*args, **kwargs)
         except BaseException:
             await _call(blocking, scope.finish_after_failure)
             await _keep_async(scope)
             raise
-        await _call(blocking, scope.finish, False)
+        try:
+            await log_outputs_async(scope, io, result)
+        finally:
+            await _call(blocking, scope.finish, False)
         await _keep_async(scope)
         run_id = _download_target(scope)
         if run_id is not None:

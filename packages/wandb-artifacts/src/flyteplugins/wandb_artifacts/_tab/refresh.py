@@ -8,16 +8,14 @@ as long as its last render took (at most 5% of the time), and it never fails the
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import threading
 import time
 from collections.abc import Callable
 
 import flyte
-import flyte.report
 
-from flyteplugins.wandb_context.internal import run_coroutine_sync
+from .report_file import write_report
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +37,7 @@ class TabRefresher:
     def __init__(self, render: Render, interval_s: float, tab_name: str = TAB_NAME) -> None:
         tctx = flyte.ctx()
         self._report = tctx.report if tctx else None
-        self._context = contextvars.copy_context()
+        self._output_path = tctx.output_path if tctx else ""
         self._render = render
         self._interval_s = interval_s
         self._tab_name = tab_name
@@ -72,8 +70,7 @@ class TabRefresher:
         with self._lock:
             try:
                 report.get_tab(self._tab_name).replace(self._render(final))
-                # flush() finds the report and its destination in the task's context.
-                self._context.run(run_coroutine_sync, flyte.report.flush.aio())
+                write_report(report, self._output_path)
                 self.renders += 1
             except Exception:
                 logger.warning(
