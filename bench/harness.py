@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -61,15 +62,21 @@ def alternate(
 class Row:
     scenario: str
     unit: str
-    reference: Measured
+    reference: Measured | None  # None: a figure of ours alone, nothing to compare with
     ours: Measured
     target: str
     met: bool
     note: str = ""
     on_median: bool = False  # for overheads: a difference of two timings, whose min is biased
+    sides: tuple[str, str] = ("reference", "ours")
+    """What the two figures are: ours-only rows compare two settings of ours (``report off`` and
+    ``report on``) in the reference and ours columns."""
 
     def ratio(self) -> float:
-        """reference / ours on the min (the median if ``on_median``): > 1 means ours is better."""
+        """reference / ours on the min (the median if ``on_median``): > 1 means ours is better;
+        NaN without a reference figure."""
+        if self.reference is None:
+            return math.nan
         return ratio(self.reference, self.ours, self.on_median)
 
 

@@ -17,16 +17,40 @@ def _fmt(value: float, unit: str) -> str:
         if value < 1:
             return f"{value * 1e3:.1f} ms"
         return f"{value:.2f} s"
-    if unit == "MiB":
-        return f"{value:.0f} MiB"
+    if unit in ("MiB", "KiB"):
+        return f"{value:.0f} {unit}"
     return f"{value:g} {unit}"
+
+
+def _cell(row: Row, side: int) -> str:
+    """A side's ``min / median`` for the table, labelled when the row does not compare with the
+    reference."""
+    measured = (row.reference, row.ours)[side]
+    if measured is None:
+        return "—"
+    shown = f"{_fmt(measured.best, row.unit)} / {_fmt(measured.median, row.unit)}"
+    return shown if row.sides == ("reference", "ours") else f"{row.sides[side]}: {shown}"
+
+
+def _said(row: Row) -> str:
+    """The measured sides in words, for the progress line."""
+    said = []
+    for label, measured in zip(row.sides, (row.reference, row.ours), strict=True):
+        if measured is not None:
+            best, median = _fmt(measured.best, row.unit), _fmt(measured.median, row.unit)
+            said.append(f"{label} {best} (median {median})")
+    return ", ".join(said)
+
+
+def _ratio(row: Row) -> str:
+    if row.reference is None:
+        return "—"
+    return f"{row.ratio():.2f}x"
 
 
 def format_row(number: int, row: Row) -> str:
     return (
-        f"[{number}] {row.scenario}: reference {_fmt(row.reference.best, row.unit)} "
-        f"(median {_fmt(row.reference.median, row.unit)}), ours {_fmt(row.ours.best, row.unit)} "
-        f"(median {_fmt(row.ours.median, row.unit)}), ratio {row.ratio():.2f}x"
+        f"[{number}] {row.scenario}: {_said(row)}, ratio {_ratio(row)}"
         f"{' on the medians' if row.on_median else ''} — target {row.target}: "
         f"{'met' if row.met else 'MISSED'}{'; ' + row.note if row.note else ''}"
     )
@@ -40,10 +64,8 @@ def table(rows: list[Row], numbers: list[int]) -> str:
     ]
     for number, row in zip(numbers, rows, strict=True):
         lines.append(
-            f"| {number} | {row.scenario} "
-            f"| {_fmt(row.reference.best, row.unit)} / {_fmt(row.reference.median, row.unit)} "
-            f"| {_fmt(row.ours.best, row.unit)} / {_fmt(row.ours.median, row.unit)} "
-            f"| {row.ratio():.2f}x{' (median)' if row.on_median else ''} | {row.target} "
+            f"| {number} | {row.scenario} | {_cell(row, 0)} | {_cell(row, 1)} "
+            f"| {_ratio(row)}{' (median)' if row.on_median else ''} | {row.target} "
             f"| {'yes' if row.met else 'NO'} | {row.note} |"
         )
     return "\n".join(lines)

@@ -159,6 +159,49 @@ def outage(py: envs.Pythons, repeats: int, quick: bool) -> Row:
     )
 
 
+def report_tab_throughput(py: envs.Pythons, repeats: int, quick: bool) -> Row:
+    """Ours only: logging with the report tab off, on (1 s refresh) and on (10 s), in turns."""
+    rows = "300" if quick else "50000"
+    runs: dict[str, list[dict]] = {"off": [], "on": [], "default": []}
+    for _ in range(1 if py.self_test else repeats):
+        for mode, results in runs.items():
+            if quick and mode == "default":  # the same code as "on": keep the self-test short
+                results.append(runs["on"][-1])
+                continue
+            results.append(run_script(py.ours, "report_tab.py", "throughput", mode, rows))
+    off, on, default = (Measured([r["per_row_s"] for r in runs[m]], extra=runs[m][-1]) for m in runs)
+    tab_work = run_script(py.ours, "report_tab.py", "replay", runs["off"][-1]["log"])
+    task_s = {m: min(r["task_s"] for r in results) for m, results in runs.items()}
+    note = (
+        f"{rows} rows x 10 metrics, offline, time per run.log; default 10 s refresh: "
+        f"{ratio(off, default):.2f}x; refreshes while logging (1 s): {[r['refreshes'] for r in runs['on']]}, "
+        f"CPU of the tab's thread while logging (1 s): "
+        f"{', '.join(format(r['tab_cpu_share'], '.0%') for r in runs['on'])} of the logging time, "
+        f"rows the tab showed when logging ended: {[r['rows_shown'] for r in runs['on']]} of {rows}; "
+        f"whole task (min) off {task_s['off']:.1f} s, on {task_s['on']:.1f} s, "
+        f"10 s {task_s['default']:.1f} s; "
+        f"the tab's work per row (reading a finished run's log of {tab_work['records']:,} records, "
+        f"feeding, rendering): {tab_work['per_row_s'] * 1e3:.2f} ms"
+    )
+    scenario = "report tab: logging throughput, tab on (1 s refresh) vs off"
+    met = ratio(off, on) >= 0.9 and ratio(off, default) >= 0.9
+    return Row(scenario, "s", off, on, ">= 0.9x", met, note, sides=("report off", "report on (1 s)"))
+
+
+def report_tab_size(py: envs.Pythons, repeats: int, quick: bool) -> Row:
+    """Ours only, once: the tab of a 10-metric run of 1,000,000 steps (synthetic records)."""
+    steps = 2000 if quick else 1_000_000
+    result = run_script(py.ours, "report_tab.py", "size", str(steps))
+    note = (
+        f"built in {result['build_s']:.1f} s (feeding {result['feed_s']:.1f} s, rendering "
+        f"{result['render_s'] * 1e3:.0f} ms), peak RSS {result['peak_rss_mb']:.0f} MiB, "
+        f"{result['charts']} charts; from synthetic history records (wandb's protobuf Record)"
+    )
+    scenario = f"report tab size ({steps:,} steps x 10 metrics)"
+    met = result["kib"] < 300 and result["charts"] == 10 and result["steps"] == steps
+    return Row(scenario, "KiB", None, Measured([result["kib"]], extra=result), "< 300 KiB", met, note)
+
+
 SCENARIOS = {
     1: import_time,
     2: link_render,
@@ -168,4 +211,6 @@ SCENARIOS = {
     6: history_export,
     7: fault_tolerance,
     8: outage,
+    9: report_tab_throughput,
+    10: report_tab_size,
 }
