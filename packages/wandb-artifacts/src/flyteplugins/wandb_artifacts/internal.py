@@ -23,7 +23,17 @@ from ._report import ProgressListener, RunReport
 from ._run_dir import download_run
 from ._sweep_dirs import download_sweep
 from ._sync_lineage import FLYTE_INPUTS_KEY
-from ._tab import LiveRun, RecordTail, Series, TrialRow, line_chart, run_tab_html, sweep_tab_html
+from ._tab import (
+    LiveRun,
+    RecordTail,
+    RunView,
+    RunViewProcess,
+    Series,
+    TrialRow,
+    line_chart,
+    run_tab_html,
+    sweep_tab_html,
+)
 from ._tab.refresh import TAB_NAME, TabRefresher
 
 __all__ = [
@@ -33,6 +43,8 @@ __all__ = [
     "ProgressListener",
     "RecordTail",
     "RunReport",
+    "RunView",
+    "RunViewProcess",
     "Series",
     "TabRefresher",
     "TrialRow",

@@ -1,13 +1,14 @@
 """The "Weights & Biases" tab of a task's Flyte report: the task's run, read back from the
-run's local record log (the SDK writes it online and offline alike), so logging is never wrapped."""
+run's local record log (the SDK writes it online and offline alike), so logging is never wrapped.
+The log is read and the tab drawn in a helper process at the lowest CPU priority
+(``wandb_artifacts._tab.worker``), so the work never holds this process's interpreter lock."""
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from flyteplugins.wandb_artifacts.internal import LiveRun, RecordTail, TabRefresher, run_tab_html
+from flyteplugins.wandb_artifacts.internal import RunViewProcess, TabRefresher
 
 if TYPE_CHECKING:
     from wandb import Run
@@ -22,31 +23,28 @@ class RunTab:
     def __init__(
         self, run: Run, *, owns_run: bool, shared_with_parent: str | None, interval_s: float
     ) -> None:
-        self._tail = RecordTail(run.settings.sync_file)
-        self._state = LiveRun()
+        self._view = RunViewProcess(run.settings.sync_file)
         self._owns_run = owns_run
-        self._shared_with_parent = shared_with_parent
         self._interval_s = interval_s
-        self._links = [("W&B run", run.url)] if run.url else []
-        self._note = None
-        if not run.url:
-            self._note = f"Offline run: upload it with `flyte wandb sync {run.settings.sync_dir}`."
+        self._request = {
+            "links": [("W&B run", run.url)] if run.url else [],
+            "shared_with_parent": shared_with_parent,
+            "note": None
+            if run.url
+            else f"Offline run: upload it with `flyte wandb sync {run.settings.sync_dir}`.",
+        }
 
     def render(self, final: bool) -> str:
-        self._state.feed(self._tail.poll())
-        if final and self._owns_run:
-            deadline = time.monotonic() + FINAL_READ_TIMEOUT_S
-            while self._state.exit_code is None and time.monotonic() < deadline:
-                time.sleep(0.05)
-                self._state.feed(self._tail.poll())
-        return run_tab_html(
-            self._state,
-            links=self._links,
-            shared_with_parent=self._shared_with_parent,
-            note=self._note,
-            updated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
-            refresh_s=None if final else self._interval_s,
-        )
+        try:
+            return self._view.render(
+                **self._request,
+                wait_for_end_s=FINAL_READ_TIMEOUT_S if final and self._owns_run else 0.0,
+                updated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
+                refresh_s=None if final else self._interval_s,
+            )
+        finally:
+            if final:
+                self._view.close()
 
 
 def start_run_tab(
