@@ -13,8 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-FLYTE_INPUTS_KEY = "flyte_inputs"
-"""The run config key ``@wandb_init`` lists a task's ``File``/``Dir`` inputs under."""
+from flyteplugins.wandb_context.internal import keys
 
 
 def record_inputs_used(api: Any, runs: Iterable[tuple[str, str, str]], say: Callable[[str], None]) -> int:
@@ -34,7 +33,7 @@ def _record_run(api: Any, entity: str, project: str, run_id: str, say: Callable[
     from wandb.errors import CommError
 
     run = api.run(f"{entity}/{project}/{run_id}")
-    listed = _listed(run.config.get(FLYTE_INPUTS_KEY))
+    listed = _listed(run.config.get(keys.INPUTS_CONFIG_KEY))
     recorded = 0
     for name in listed:
         try:

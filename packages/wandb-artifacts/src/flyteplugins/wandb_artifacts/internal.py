@@ -13,8 +13,6 @@ from ``flyteplugins.wandb_artifacts`` (or ``flyteplugins.wandb``) only.
   from a run's record log read live: :class:`RecordTail` polls the records a run appends,
   :class:`LiveRun` accumulates them, each metric downsampled in a :class:`Series`;
   :func:`run_tab_html` / :func:`sweep_tab_html` render the tab (charts by :func:`line_chart`).
-* :data:`FLYTE_INPUTS_KEY`: the run config key under which ``@wandb_init`` lists a task's Flyte
-  ``File``/``Dir`` inputs, which ``flyte wandb sync`` turns into artifact uses.
 """
 
 from ._offline import export_offline
@@ -22,7 +20,6 @@ from ._process import pid_alive
 from ._report import ProgressListener, RunReport
 from ._run_dir import download_run
 from ._sweep_dirs import download_sweep
-from ._sync_lineage import FLYTE_INPUTS_KEY
 from ._tab import (
     LiveRun,
     RecordTail,
@@ -37,7 +34,6 @@ from ._tab import (
 from ._tab.refresh import TAB_NAME, TabRefresher
 
 __all__ = [
-    "FLYTE_INPUTS_KEY",
     "TAB_NAME",
     "LiveRun",
     "ProgressListener",

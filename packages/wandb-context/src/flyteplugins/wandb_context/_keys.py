@@ -34,6 +34,10 @@ HOST_KEY = "wandb_host"
 ID_KEY = "wandb_id"
 MODE_KEY = "wandb_mode"
 
+# A key of the W&B run's config (not of custom_context): ``@wandb_init`` lists a task's Flyte
+# ``File``/``Dir`` inputs under it, and ``flyte wandb sync`` turns them into artifact uses.
+INPUTS_CONFIG_KEY = "flyte_inputs"
+
 
 def run_key(field_name: str) -> str:
     return RUN_PREFIX + field_name

@@ -27,8 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from flyteplugins.wandb_artifacts.internal import FLYTE_INPUTS_KEY
-from flyteplugins.wandb_context.internal import artifact_options, task_context
+from flyteplugins.wandb_context.internal import artifact_options, keys, task_context
 
 from ._lineage_refs import artifact_name, build_reference
 from ._lineage_values import MAX_VALUES, FlyteValue, find_values
@@ -42,8 +41,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-INPUTS_CONFIG_KEY = FLYTE_INPUTS_KEY
-"""Run config key listing the ``File``/``Dir`` inputs: ``[{task, input, uri, artifact}, ...]``."""
 _WAIT_FOR_COMMIT_S = 120
 _WHERE = (("run_name", "run"), ("action_name", "action"))
 
@@ -189,10 +186,10 @@ def _record_inputs(run: Run, io: TaskIO, values: list[FlyteValue]) -> None:
 
 def _add_to_config(run: Run, entries: list[dict[str, str]]) -> None:
     with _config_lock:
-        listed = list(run.config.get(INPUTS_CONFIG_KEY) or [])
+        listed = list(run.config.get(keys.INPUTS_CONFIG_KEY) or [])
         new = [e for e in entries if e not in listed]
         if new:
-            run.config.update({INPUTS_CONFIG_KEY: listed + new}, allow_val_change=True)
+            run.config.update({keys.INPUTS_CONFIG_KEY: listed + new}, allow_val_change=True)
 
 
 def _use(run: Run, entry: dict[str, str]) -> None:
