@@ -21,6 +21,7 @@ from ._flyte_compat import (
     task_context,
     task_data,
 )
+from ._report_tab import tab_interval, tab_wanted
 from ._run_id import default_run_id
 from ._scope import ConfigScope, WandbConfigScope, WandbSweepConfigScope
 from ._types import DEFAULT_OUTAGE_TIMEOUT_S, DEFAULT_REPORT_INTERVAL_S, OnOutage, WandbMode
@@ -46,6 +47,8 @@ __all__ = [
     "reach",
     "run_coroutine_sync",
     "scoped_task_context",
+    "tab_interval",
+    "tab_wanted",
     "task_context",
     "task_data",
     "validation",

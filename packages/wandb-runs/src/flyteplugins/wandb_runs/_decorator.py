@@ -9,7 +9,7 @@ from typing import Any, TypeVar, overload
 from flyte import AsyncFunctionTaskTemplate
 
 from flyteplugins.wandb_context import RankScope, RunMode, get_wandb_context
-from flyteplugins.wandb_context.internal import OnOutage, in_trace, keys, task_context
+from flyteplugins.wandb_context.internal import OnOutage, in_trace, keys, tab_wanted, task_context
 
 from . import _misuse, _preempt
 from ._compat import called_by_flyte, is_flyte_trace
@@ -142,12 +142,12 @@ def _decorate_task(task: AsyncFunctionTaskTemplate, options: DecoratorOptions) -
 
     def planner(_caller: FrameType | None) -> RunPlan:
         tctx = task_context()
-        settings = resolve(options, get_wandb_context(), _parent_run_id())
+        context = get_wandb_context()
+        settings = resolve(options, context, _parent_run_id())
         if tctx is None:
             return plan_outside_flyte(settings)
         plan = plan_task_run(settings, tctx, task_name, detect_distributed())
-        wanted = settings.report if settings.report is not None else bool(task.report)
-        return with_report_tab(plan) if wanted else plan
+        return with_report_tab(plan) if tab_wanted(options.report, context, task.report) else plan
 
     # The task is changed in place rather than copied with override(): its TaskEnvironment
     # holds this very object, and deployment reads the links and body from there.
@@ -169,7 +169,8 @@ def _decorate_function(func: F, options: DecoratorOptions) -> F:
             raise _misuse.nested_trace_error(func)
         if called_by_flyte(caller):
             raise _misuse.order_error(func)
-        settings = resolve(options, get_wandb_context(), _parent_run_id())
+        context = get_wandb_context()
+        settings = resolve(options, context, _parent_run_id())
         return plan_function_in_task(settings, tctx, getattr(func, "__qualname__", repr(func)))
 
     return run_around(func, planner)

@@ -20,6 +20,7 @@ from flyteplugins.wandb_context.internal import (
     artifact_options,
     hosts,
     modes,
+    tab_interval,
     validation,
 )
 
@@ -97,8 +98,6 @@ class ResolvedSettings:
     explicit_id: str | None
     init_kwargs: dict[str, Any]
     outage: OutagePolicy = OutagePolicy()
-    report: bool | None = None
-    """The W&B report tab: on, off, or ``None`` (follow the task's own ``report`` setting)."""
     report_interval: float = DEFAULT_REPORT_INTERVAL_S
     flyte_tags: bool = True
     artifacts: ArtifactsOption = True
@@ -153,8 +152,7 @@ def resolve(
         explicit_id=explicit_id,
         init_kwargs=merged,
         outage=_outage_policy(options, ctx),
-        report=_first_set(options.report, ctx.report),
-        report_interval=_report_interval(options, ctx),
+        report_interval=tab_interval(options.report_interval, ctx),
         flyte_tags=_first_set(options.flyte_tags, ctx.flyte_tags) is not False,
         artifacts=_artifacts(options, ctx),
     )
@@ -169,13 +167,6 @@ def _artifacts(options: DecoratorOptions, ctx: WandbConfig) -> ArtifactsOption:
     value = _first_set(options.artifacts, ctx.artifacts, True)
     artifact_options.check_artifacts(value, "wandb_config")
     return value
-
-
-def _report_interval(options: DecoratorOptions, ctx: WandbConfig) -> float:
-    """Decorator > context > default, checked here for a hand-written ``custom_context``."""
-    interval = _first_set(options.report_interval, ctx.report_interval, DEFAULT_REPORT_INTERVAL_S)
-    validation.check_seconds("report_interval", interval, "wandb_config")
-    return float(interval)
 
 
 def _outage_policy(options: DecoratorOptions, ctx: WandbConfig) -> OutagePolicy:

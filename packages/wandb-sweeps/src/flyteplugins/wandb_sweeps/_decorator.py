@@ -11,10 +11,11 @@ from flyte import AsyncFunctionTaskTemplate
 
 from flyteplugins.wandb_context import get_wandb_context, get_wandb_sweep_context
 from flyteplugins.wandb_context.internal import (
-    DEFAULT_REPORT_INTERVAL_S,
     current_custom_context,
     keys,
     scoped_task_context,
+    tab_interval,
+    tab_wanted,
     validation,
 )
 
@@ -146,15 +147,12 @@ def _start_tab(
     task: Any, report: bool | None, sweep_id: str, created: bool, project: str | None, entity: str | None
 ) -> TabRefresher | None:
     """The sweep's report tab, for the task that created the sweep (agent tasks run its trials)."""
-    ctx = get_wandb_context()
-    wanted = report if report is not None else (ctx.report if ctx and ctx.report is not None else task.report)
-    if not (wanted and created):
+    context = get_wandb_context()
+    if not (created and tab_wanted(report, context, task.report)):
         return None
     from ._report_tab import start_sweep_tab  # imports _results, which imports this module
 
-    interval = ctx.report_interval if ctx and ctx.report_interval is not None else DEFAULT_REPORT_INTERVAL_S
-    validation.check_seconds("report_interval", interval, "wandb_config")
-    return start_sweep_tab(sweep_id, project, entity, float(interval))
+    return start_sweep_tab(sweep_id, project, entity, tab_interval(None, context))
 
 
 @contextmanager
