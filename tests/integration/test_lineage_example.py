@@ -3,12 +3,10 @@ and listing what it received; after ``flyte wandb sync`` the server holds the wh
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from example_scripts import run_example
 
 from flyteplugins.wandb_artifacts._sync import sync_run_dirs
 from flyteplugins.wandb_artifacts.records import iter_local_runs, read_artifacts, read_run_dir
@@ -17,25 +15,10 @@ from wandb_server import WandbServer
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _run_example(cwd: Path) -> str:
-    env = {k: v for k, v in os.environ.items() if k not in ("WANDB_MODE", "WANDB_SERVICE", "WANDB_DIR")}
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "examples/lineage.py")],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc.stdout
-
-
 def test_the_example_logs_the_dataset_and_the_model_and_lists_them_as_inputs(
     tmp_path: Path, wandb_server: WandbServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    out = _run_example(tmp_path)
+    out = run_example("lineage.py", tmp_path)
     wandb_dir = tmp_path / "wandb"
     assert f"flyte wandb sync {wandb_dir}" in out
     runs = {read_run_dir(d, load_history=False).job_type: d for _, d in iter_local_runs(wandb_dir)}

@@ -7,11 +7,10 @@ in CI too: no test process may depend on what its working directory holds.
 from __future__ import annotations
 
 import ast
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
+
+from example_scripts import run_example
 
 from flyteplugins.wandb_artifacts.records import iter_local_runs, read_run
 
@@ -19,21 +18,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_quickstart_trains_offline_into_a_shared_and_an_eval_run(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("WANDB_MODE", "WANDB_SERVICE", "WANDB_DIR")}
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "examples/quickstart.py")],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "Trained 5 epochs" in proc.stdout
+    stdout = run_example("quickstart.py", tmp_path)
+    assert "Trained 5 epochs" in stdout
     # The README: offline runs land in ./wandb/, to upload later with `wandb sync`.
     wandb_dir = tmp_path / "wandb"
-    assert f"wandb sync {wandb_dir}/offline-run-*" in proc.stdout
+    assert f"wandb sync {wandb_dir}/offline-run-*" in stdout
 
     runs = {run_id: read_run(run_id, wandb_dir) for run_id, _ in iter_local_runs(wandb_dir)}
     assert len(runs) == 2
